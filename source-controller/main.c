@@ -1,0 +1,13 @@
+/*
+ * source-controller entry point: offline subcommands are dispatched first, then
+ * the controller itself (flags, manager, reconcilers) runs.
+ */
+#include <string.h>
+
+int source_controller_main(int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+
+    return source_controller_main(argc, argv);
+}

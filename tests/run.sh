@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The test command behind `make test` / `make test-asan`.
+#   tests/run.sh [unit|offline|e2e|all] [name-filter]
+# Builds everything, runs the unit test binaries, the offline script tests
+# (tests/offline/*.sh: no cluster needed) and the e2e tests (tests/e2e/*.sh)
+# against one real local control plane started for this run. Every test
+# prints "PASS <suite>: <name>" or "FAIL <suite>: <name>: why"; a suite that
+# exits non-zero without reporting a failure counts as one failure. The last
+# line is "N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+what=${1:-all}
+filter=${2:-}
+export SAN=${SAN:-}
+if [ "$SAN" = 1 ]; then
+  export FC_BIN="$root/build/asan/bin" FC_OBJ="$root/build/asan"
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
+  export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+  export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
+else
+  export FC_BIN="$root/bin" FC_OBJ="$root/build/release"
+fi
+export FC_ROOT=$root
+results=$(mktemp -d "${TMPDIR:-/tmp}/fluxc-results.XXXXXX")
+trap 'rm -rf "$results"' EXIT
+
+echo "== build (SAN=${SAN:-0})"
+if ! make -s -j"$(nproc)" all tests >"$results/build.log" 2>&1; then
+  cat "$results/build.log"
+  echo "FAIL build: make: compilation failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+grep -E 'warning:' "$results/build.log" && echo "(build produced warnings)"
+
+# run_suite NAME TIMEOUT CMD...: run one suite, echo its lines, record them.
+run_suite() {
+  local name=$1 tmo=$2; shift 2
+  [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return 0
+  local out="$results/$(echo "$name" | tr '/ ' '__').out"
+  echo "== $name"
+  timeout -k 10 "$tmo" "$@" >"$out" 2>"$out.err" </dev/null
+  local rc=$?
+  cat "$out"
+  if [ $rc -ne 0 ]; then
+    # show the suite's diagnostics (failed checks print them on stderr)
+    tail -n 60 "$out.err" | sed 's/^/    | /'
+    if ! grep -q '^FAIL ' "$out"; then
+      echo "FAIL $name: suite exited with status $rc" | tee -a "$out"
+    fi
+  fi
+  cat "$out" >>"$results/all"
+}
+: >"$results/all"
+
+if [[ $what == unit || $what == all ]]; then
+  for t in $(find "$FC_OBJ/tests" -type f -perm -u+x 2>/dev/null | sort); do
+    area=$(basename "$(dirname "$t")")
+    TEST_DATADIR="$root/tests/unit/$area/data" run_suite "unit/$area/$(basename "$t")" 600 "$t"
+  done
+fi
+
+if [[ $what == offline || $what == all ]]; then
+  for s in tests/offline/*.sh; do
+    [ -e "$s" ] || continue
+    run_suite "offline/$(basename "$s" .sh)" 1800 bash "$s"
+  done
+fi
+
+if [[ $what == e2e || $what == all ]]; then
+  if ls tests/e2e/*.sh >/dev/null 2>&1; then
+    echo "== cluster-up"
+    if up=$(tests/env/cluster-up.sh 2>"$results/cluster.err"); then
+      export KUBECONFIG=$(echo "$up" | tail -n1)
+      export FC_CLUSTER_DIR=$(dirname "$KUBECONFIG")
+      trap 'tests/env/cluster-down.sh "$FC_CLUSTER_DIR" >/dev/null 2>&1; rm -rf "$results"' EXIT
+      for s in tests/e2e/*.sh; do
+        run_suite "e2e/$(basename "$s" .sh)" 1200 bash "$s"
+      done
+    else
+      tail -n 40 "$results/cluster.err"
+      echo "FAIL e2e: cluster-up failed" | tee -a "$results/all"
+    fi
+  fi
+fi
+
+passed=$(grep -c '^PASS ' "$results/all")
+failed=$(grep -c '^FAIL ' "$results/all")
+echo
+grep '^FAIL ' "$results/all" | sed 's/^/  /'
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
