@@ -40,7 +40,7 @@ static void decimal_digits(double v, int prec, char *digits, int *nd, int *dp)
     char *e = strchr(tmp, 'e');
     for (char *c = tmp; c < e; c++)
         if (*c >= '0' && *c <= '9') digits[n++] = *c;
-    int exp10 = atoi(e + 1);
+    int exp10 = (int)strtol(e + 1, NULL, 10);
     /* trim trailing zeros for shortest */
     if (prec < 0)
         while (n > 1 && digits[n - 1] == '0') n--;

@@ -167,7 +167,7 @@ static bool is_timestamp(const char *s)
     for (int i = 0; i < 4; i++)
         if (!isdigit((unsigned char)p[i])) return false;
     if (p[4] != '-') return false;
-    int y = atoi(p), mo, d, h, mi, se;
+    int y = (int)strtol(p, NULL, 10), mo, d, h, mi, se;
     p += 5;
     if (getnum12(&p, &mo) || *p++ != '-' || getnum12(&p, &d)) return false;
     if (mo < 1 || mo > 12 || d < 1 || d > days_in(y, mo)) return false;
