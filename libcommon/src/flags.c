@@ -75,8 +75,9 @@ static int set_value(const fc_flag *f, const char *v)
 
 static const fc_flag *find(const fc_flagset *fs, const char *name, size_t n)
 {
-    for (const fc_flag *f = fs->flags; f->name; f++)
-        if (strlen(f->name) == n && memcmp(f->name, name, n) == 0) return f;
+    for (int t = 0; t < 2; t++)
+        for (const fc_flag *f = t ? fs->common : fs->flags; f && f->name; f++)
+            if (strlen(f->name) == n && memcmp(f->name, name, n) == 0) return f;
     return NULL;
 }
 
@@ -96,17 +97,19 @@ void fc_flags_usage(const fc_flagset *fs, FILE *out)
 {
     fprintf(out, "%s\n\nUsage:\n  %s [flags]\n\nFlags:\n", fs->summary ? fs->summary : fs->prog, fs->prog);
     size_t w = 0;
-    for (const fc_flag *f = fs->flags; f->name; f++) {
-        size_t l = strlen(f->name) + strlen(type_name(f->type)) + 1;
-        if (l > w) w = l;
-    }
+    for (int t = 0; t < 2; t++)
+        for (const fc_flag *f = t ? fs->common : fs->flags; f && f->name; f++) {
+            size_t l = strlen(f->name) + strlen(type_name(f->type)) + 1;
+            if (l > w) w = l;
+        }
     const fc_flag helpf = {"help", FC_FLAG_BOOL, NULL, NULL, "Print this help and exit.", NULL};
     const fc_flag verf = {"version", FC_FLAG_BOOL, NULL, NULL, "Print the version and exit.", NULL};
-    for (int pass = 0; pass < 2; pass++) {
-        const fc_flag *list = pass == 0 ? fs->flags : NULL;
+    for (int pass = 0; pass < 3; pass++) {
+        const fc_flag *list = pass == 0 ? fs->flags : pass == 1 ? fs->common : NULL;
         const fc_flag *extra[] = {&helpf, &verf, NULL};
+        if (pass == 1 && !list) continue;
         for (int i = 0;; i++) {
-            const fc_flag *f = pass == 0 ? &list[i] : extra[i];
+            const fc_flag *f = pass < 2 ? &list[i] : extra[i];
             if (!f || !f->name) break;
             char left[256];
             snprintf(left, sizeof left, "%s %s", f->name, type_name(f->type));
@@ -124,7 +127,8 @@ int fc_flags_parse(const fc_flagset *fs, int argc, char **argv, int *nargs, char
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
     int np = 0;
     if (!pos) return 2;
-    for (const fc_flag *f = fs->flags; f->name; f++) {
+    for (int t = 0; t < 2; t++)
+    for (const fc_flag *f = t ? fs->common : fs->flags; f && f->name; f++) {
         if (f->type == FC_FLAG_STR) *(char **)f->target = strdup(f->def ? f->def : "");
         else if (f->type == FC_FLAG_STRLIST) memset(f->target, 0, sizeof(fc_strlist));
         else if (f->type == FC_FLAG_BOOL) *(bool *)f->target = false;
@@ -205,7 +209,8 @@ void fc_strlist_dispose(fc_strlist *l)
 
 void fc_flags_dispose(const fc_flagset *fs)
 {
-    for (const fc_flag *f = fs->flags; f->name; f++) {
+    for (int t = 0; t < 2; t++)
+    for (const fc_flag *f = t ? fs->common : fs->flags; f && f->name; f++) {
         if (f->type == FC_FLAG_STR) {
             free(*(char **)f->target);
             *(char **)f->target = NULL;

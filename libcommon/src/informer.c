@@ -475,8 +475,14 @@ static void start_watch(fc_informer *inf)
 static void do_start(void *arg)
 {
     fc_informer *inf = arg;
-    if (inf->st != ST_IDLE) return;
-    start_list(inf);
+    if (inf->st != ST_IDLE && inf->st != ST_STOPPED) return;
+    pthread_mutex_lock(&inf->mu);
+    inf->stopped = false;
+    pthread_mutex_unlock(&inf->mu);
+    /* a restarted informer resumes from its last resourceVersion; if that
+     * was compacted away the server answers 410 and we relist */
+    if (inf->rv && inf->synced) start_watch(inf);
+    else start_list(inf);
 }
 
 int fc_informer_start(fc_informer *inf)
@@ -504,7 +510,7 @@ static void do_stop(void *arg)
 
 void fc_informer_stop(fc_informer *inf)
 {
-    if (inf->st == ST_STOPPED) return;
+    if (inf->st == ST_STOPPED || inf->st == ST_IDLE) return;
     if (fc_loop_on_thread(inf->loop)) {
         do_stop(inf);
         return;

@@ -38,6 +38,7 @@ typedef struct fc_flagset {
     const char *prog;     /* binary name */
     const char *summary;  /* one line shown by --help */
     const fc_flag *flags; /* terminated by {0} */
+    const fc_flag *common; /* optional second table (shared runtime flags) */
 } fc_flagset;
 
 /* Parse argv. Returns 0 to continue, 1 when --help/--version was printed
