@@ -223,11 +223,21 @@ check "Receiver v1 has a status subresource" \
 # ---- kubectl explain shows our descriptions -------------------------------
 want=$(yaml2json "$M/crds/kustomize.toolkit.fluxcd.io_kustomizations.yaml" |
   jq -r '.[0].spec.versions[] | select(.storage) | .schema.openAPIV3Schema.properties.spec.properties.prune.description' | squash)
-check_contains "kubectl explain kustomization.spec.prune" "$(kubectl explain kustomization.spec.prune 2>&1 | squash)" "$want"
+# The API server publishes CRD schemas to OpenAPI asynchronously: retry.
+explain_has() { [[ -n "$2" && "$(kubectl explain "$1" 2>&1 | squash)" == *"$2"* ]]; }
+if eventually 30 explain_has kustomization.spec.prune "$want" >/dev/null 2>&1; then
+  pass "kubectl explain kustomization.spec.prune"
+else
+  fail "kubectl explain kustomization.spec.prune" "$(kubectl explain kustomization.spec.prune 2>&1 | squash | head -c 300) lacks: $want"
+fi
 check_contains "kubectl explain kustomization.spec.prune type" "$(kubectl explain kustomization.spec.prune 2>&1 | squash)" "FIELD: prune <boolean>"
 want=$(yaml2json "$M/crds/helm.toolkit.fluxcd.io_helmreleases.yaml" |
   jq -r '.[0].spec.versions[] | select(.storage) | .schema.openAPIV3Schema.properties.spec.properties.releaseName.description' | squash)
-check_contains "kubectl explain helmrelease.spec.releaseName" "$(kubectl explain helmrelease.spec.releaseName 2>&1 | squash)" "$want"
+if eventually 30 explain_has helmrelease.spec.releaseName "$want" >/dev/null 2>&1; then
+  pass "kubectl explain helmrelease.spec.releaseName"
+else
+  fail "kubectl explain helmrelease.spec.releaseName" "$(kubectl explain helmrelease.spec.releaseName 2>&1 | squash | head -c 300) lacks: $want"
+fi
 
 # ---- deprecated versions ---------------------------------------------------
 out=$(kubectl apply -n "$ns" -f - 2>&1 <<'EOF'
