@@ -36,3 +36,16 @@ eventually() {
 }
 # finish: exit status for the suite (non-zero when a check failed).
 finish() { [ "$T_FAILED" -eq 0 ]; exit $?; }
+# check_eventually NAME TIMEOUT WANT CMD...: pass once CMD's output equals
+# WANT (CMD is re-run every second until TIMEOUT seconds have passed).
+check_eventually() {
+  local name=$1 tmo=$2 want=$3; shift 3
+  local got end=$((SECONDS + tmo))
+  while :; do
+    got=$("$@" 2>/dev/null)
+    if [ "$got" == "$want" ]; then pass "$name"; return 0; fi
+    ((SECONDS >= end)) && break
+    sleep 1
+  done
+  fail "$name" "got '$(echo "$got" | head -c 300)', want '$want' (after ${tmo}s)"
+}

@@ -47,6 +47,7 @@ struct fc_recorder {
     item *head, *tail;
     int len;
     bool stop, busy;
+    int64_t stop_deadline; /* mono ns: after this, queued items are dropped */
     fc_strmap *aggs; /* sender thread only */
     CURL *curl;      /* sender thread only */
     fc_recorder_stats st;
@@ -176,7 +177,10 @@ static void post_event(fc_recorder *r, item *it)
     struct curl_slist *hl = curl_slist_append(NULL, "Content-Type: application/json");
     long code = 0;
     CURLcode cc = CURLE_OK;
-    for (int attempt = 0; attempt < 3; attempt++) {
+    pthread_mutex_lock(&r->mu);
+    int attempts = r->stop ? 1 : 3; /* shutting down: no retries */
+    pthread_mutex_unlock(&r->mu);
+    for (int attempt = 0; attempt < attempts; attempt++) {
         curl_easy_reset(h);
         curl_easy_setopt(h, CURLOPT_URL, r->events_addr);
         curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -190,7 +194,7 @@ static void post_event(fc_recorder *r, item *it)
         code = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         if (cc == CURLE_OK && code < 500) break;
-        if (attempt < 2) usleep(attempt == 0 ? 200000 : 1000000);
+        if (attempt + 1 < attempts) usleep(attempt == 0 ? 200000 : 1000000);
     }
     curl_slist_free_all(hl);
     free(body);
@@ -224,7 +228,13 @@ static void *sender(void *arg)
         if (!r->head) r->tail = NULL;
         r->len--;
         r->busy = true;
+        bool late = r->stop && fc_now_mono_ns() > r->stop_deadline;
+        if (late) r->st.dropped++;
         pthread_mutex_unlock(&r->mu);
+        if (late) {
+            item_free(it);
+            continue;
+        }
         if (r->k) k8s_event(r, it);
         if (r->events_addr && strcmp(it->type, FC_EVENT_TRACE) != 0) post_event(r, it);
         item_free(it);
@@ -263,6 +273,7 @@ void fc_recorder_free(fc_recorder *r)
     if (!r) return;
     pthread_mutex_lock(&r->mu);
     r->stop = true;
+    r->stop_deadline = fc_now_mono_ns() + 3 * FC_NS_PER_S;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->mu);
     pthread_join(r->th, NULL);
