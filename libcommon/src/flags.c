@@ -111,6 +111,8 @@ void fc_flags_usage(const fc_flagset *fs, FILE *out)
         for (int i = 0;; i++) {
             const fc_flag *f = pass < 2 ? &list[i] : extra[i];
             if (!f || !f->name) break;
+            /* a binary's own flag shadows a common flag of the same name */
+            if (pass == 1 && find(&(fc_flagset){fs->prog, NULL, fs->flags, NULL}, f->name, strlen(f->name))) continue;
             char left[256];
             snprintf(left, sizeof left, "%s %s", f->name, type_name(f->type));
             fprintf(out, "      --%-*s   %s", (int)w, left, f->usage ? f->usage : "");

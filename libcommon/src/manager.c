@@ -76,7 +76,7 @@ static const fc_flag common_flags[] = {
      "Duration the LeaderElector clients should wait between tries of actions.", NULL},
     {"leader-election-release-on-cancel", FC_FLAG_BOOL, &f_release_on_cancel, "true",
      "Defines if the leader should step down voluntarily on controller manager shutdown.", NULL},
-    {"concurrent", FC_FLAG_INT, &f_concurrent, "0", "The number of concurrent reconciles per kind (0: the controller's default).", NULL},
+    {"concurrent", FC_FLAG_INT, &f_concurrent, "4", "The number of concurrent reconciles per kind.", NULL},
     {"log-level", FC_FLAG_STR, &f_log_level, "info", "Log verbosity level: trace, debug, info or error.", NULL},
     {"log-encoding", FC_FLAG_STR, &f_log_encoding, "json", "Log encoding format. Can be 'json' or 'console'.", NULL},
     {"kube-api-qps", FC_FLAG_FLOAT, &f_qps, "50", "The maximum queries-per-second of requests sent to the Kubernetes API.", NULL},
@@ -352,13 +352,33 @@ static char *identity(void)
 
 int fc_manager_run(const fc_manager_opts *o, int argc, char **argv)
 {
-    fc_flagset fs = {o->name, o->summary, o->flags, common_flags};
+    /* the common table with this binary's default for --concurrent */
+    static fc_flag table[sizeof common_flags / sizeof common_flags[0]];
+    static char conc_def[16];
+    snprintf(conc_def, sizeof conc_def, "%d", o->default_concurrent > 0 ? o->default_concurrent : 4);
+    memcpy(table, common_flags, sizeof common_flags);
+    for (fc_flag *f = table; f->name; f++)
+        if (!strcmp(f->name, "concurrent")) {
+            f->def = conc_def;
+            f->usage = "The number of concurrent reconciles per kind.";
+        }
+    fc_flagset fs = {o->name, o->summary, o->flags, table};
     int prc = fc_flags_parse(&fs, argc, argv, NULL, NULL);
     if (prc == 1) return 0;
     if (prc) return 2;
     fc_log_set_component(o->name);
     if (fc_log_set_level(f_log_level)) {
         fprintf(stderr, "%s: invalid --log-level \"%s\" (want trace, debug, info or error)\n", o->name, f_log_level);
+        fc_flags_dispose(&fs);
+        return 2;
+    }
+    if (strcmp(f_log_encoding, "json") != 0 && strcmp(f_log_encoding, "console") != 0) {
+        fprintf(stderr, "%s: invalid --log-encoding \"%s\" (want json or console)\n", o->name, f_log_encoding);
+        fc_flags_dispose(&fs);
+        return 2;
+    }
+    if (f_concurrent < 1) {
+        fprintf(stderr, "%s: --concurrent must be at least 1\n", o->name);
         fc_flags_dispose(&fs);
         return 2;
     }
@@ -407,9 +427,8 @@ int fc_manager_run(const fc_manager_opts *o, int argc, char **argv)
     fc_loop_start(m->loop);
     if (probe_api(m, &sigs)) goto shutdown;
 
-    int workers_default = (int)(f_concurrent > 0 ? f_concurrent : o->default_concurrent > 0 ? o->default_concurrent : 4);
     for (const fc_kind *const *k = o->kinds; k && *k && m->nctrls < MAX_KINDS; k++) {
-        int w = f_concurrent > 0 ? (int)f_concurrent : (*k)->concurrent > 0 ? (*k)->concurrent : workers_default;
+        int w = (int)f_concurrent;
         fc_controller *c = fc__controller_new(m, *k, w, scope_ns(m), f_watch_selector, f_min_retry, f_max_retry);
         m->ctrls[m->nctrls++] = c;
     }

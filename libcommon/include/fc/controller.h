@@ -68,7 +68,6 @@ typedef struct fc_kind {
     fc_result (*finalize)(fc_rctx *r);  /* NULL: nothing to clean up */
     bool finalize_when_suspended;       /* sources garbage-collect even when suspended */
     bool no_status;                     /* kind has no status subresource */
-    int concurrent;                     /* default workers (overridden by --concurrent) */
     /* Called once after the kind's informer exists, to add watches. */
     int (*setup)(fc_controller *c);
     void *user;                         /* controller-wide state */

@@ -6,6 +6,15 @@
 #include "fc/gofmt.h"
 #include "fc/err.h"
 
+/* results stay valid until the next call (the previous one is freed) */
+static char *last_result;
+static char *keep(char *s)
+{
+    free(last_result);
+    last_result = s;
+    return s;
+}
+
 static char *to_json(const char *y)
 {
     json_object *d = NULL;
@@ -13,7 +22,7 @@ static char *to_json(const char *y)
     if (rc) t_fail(__FILE__, __LINE__, "parse failed: %s", fc_err_msg());
     char *s = fc_json_dump(d);
     json_object_put(d);
-    return s;
+    return keep(s);
 }
 
 static char *to_yaml(const char *json)
@@ -24,7 +33,7 @@ static char *to_yaml(const char *json)
     fc_buf_init(&b, 0);
     if (fc_yaml_emit(o, NULL, &b)) t_fail(__FILE__, __LINE__, "emit: %s", fc_err_msg());
     json_object_put(o);
-    return fc_buf_detach(&b, NULL);
+    return keep(fc_buf_detach(&b, NULL));
 }
 
 TEST(yaml_scalars_kubernetes_typing)
