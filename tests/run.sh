@@ -69,13 +69,32 @@ if [[ $what == offline || $what == all ]]; then
 fi
 
 if [[ $what == e2e || $what == all ]]; then
-  if ls tests/e2e/*.sh >/dev/null 2>&1; then
+  e2e=()
+  for s in tests/e2e/*.sh; do
+    [ -e "$s" ] || continue
+    [ -n "$filter" ] && [[ "e2e/$(basename "$s" .sh)" != *"$filter"* ]] && continue
+    e2e+=("$s")
+  done
+  if ((${#e2e[@]})); then
     echo "== cluster-up"
+    . tests/env/versions.sh
+    export PATH="$PATH:$TOOLS_BIN"   # kubectl from make deps when the machine has none
+    if [ -n "${FC_CLUSTER_DIR:-}" ]; then
+      # A cluster the caller keeps (reused when healthy): not torn down here.
+      echo "(using FC_CLUSTER_DIR=$FC_CLUSTER_DIR; it is left running)"
+    else
+      # A cluster of our own, torn down on exit; the trap is set before it
+      # starts, and cluster-up's watchdog stops it even if we are killed -9.
+      export FC_CLUSTER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fluxc-cluster-XXXXXX")
+      trap 'tests/env/cluster-down.sh "$FC_CLUSTER_DIR" >/dev/null 2>&1; rm -rf "$results"' EXIT
+      trap 'exit 130' INT
+      trap 'exit 143' TERM
+      export FC_CLUSTER_OWNER_PID=$$
+    fi
     if up=$(tests/env/cluster-up.sh 2>"$results/cluster.err"); then
       export KUBECONFIG=$(echo "$up" | tail -n1)
-      export FC_CLUSTER_DIR=$(dirname "$KUBECONFIG")
-      trap 'tests/env/cluster-down.sh "$FC_CLUSTER_DIR" >/dev/null 2>&1; rm -rf "$results"' EXIT
-      for s in tests/e2e/*.sh; do
+      grep -h 'cluster ready\|reusing' "$results/cluster.err"
+      for s in "${e2e[@]}"; do
         run_suite "e2e/$(basename "$s" .sh)" 1200 bash "$s"
       done
     else
