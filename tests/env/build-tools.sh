@@ -9,44 +9,67 @@ here=$(cd "$(dirname "$0")" && pwd)
 export GOTOOLCHAIN=local GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0
 export GOPATH=${GOPATH:-$FLUXC_CACHE/gopath}
 mkdir -p "$TOOLS_BIN" "$FLUXC_CACHE/wrap"
-command -v go >/dev/null || { echo "build-tools: go is required (Go toolchain)" >&2; exit 1; }
-
 log() { echo "build-tools: $*" >&2; }
+# need_go: called only when something must be built, so a machine with every
+# tool cached needs no Go toolchain (and `sudo make deps` works without Go on
+# the secure PATH).
+need_go() {
+  command -v go >/dev/null && return 0
+  [ -x /usr/local/go/bin/go ] && { PATH=$PATH:/usr/local/go/bin; return 0; }
+  echo "build-tools: go is required to build the test tools (Go toolchain, see docs/testenv.md)" >&2
+  exit 1
+}
+# lock_tool NAME: one build of a tool at a time (two `make deps` at once).
+lock_tool() {
+  exec 9>"$FLUXC_CACHE/wrap/$1.lock"
+  flock 9
+}
 
+# build_kube: kube-apiserver, kube-controller-manager, kube-scheduler (and
+# kubectl when the machine has none) from one wrapper module that requires
+# k8s.io/kubernetes and replaces each staging module with its v0.M.P tag (the
+# list is read from upstream's go.mod). Only the missing binaries are built.
 build_kube() {
   local v=$KUBE_VERSION minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
-  local patch=${KUBE_VERSION##*.} stagev="v0.$minor.${KUBE_VERSION##*.}"
-  local want=(kube-apiserver kube-controller-manager kube-scheduler)
-  command -v kubectl >/dev/null || want+=(kubectl)
-  local all=1 t; for t in "${want[@]}"; do [ -x "$TOOLS_BIN/$t-$v" ] || all=0; done
-  ((all)) && return 0
-  log "building ${want[*]} $v (cold build takes many minutes)"
+  local stagev="v0.$minor.${KUBE_VERSION##*.}"
+  local want=(kube-apiserver kube-controller-manager kube-scheduler) missing=() t
+  # kubectl too when the machine has none (or FC_BUILD_KUBECTL=1: the pinned one).
+  if [ "${FC_BUILD_KUBECTL:-}" = 1 ] || ! command -v kubectl >/dev/null; then want+=(kubectl); fi
+  for t in "${want[@]}"; do [ -x "$TOOLS_BIN/$t-$v" ] || missing+=("$t"); done
+  ((${#missing[@]})) || return 0
+  need_go; lock_tool "kube-$v"
+  missing=(); for t in "${want[@]}"; do [ -x "$TOOLS_BIN/$t-$v" ] || missing+=("$t"); done
+  ((${#missing[@]})) || return 0
+  log "building ${missing[*]} $v (a cold build takes many minutes)"
   local w="$FLUXC_CACHE/wrap/kube-$v"; mkdir -p "$w"; cd "$w"
   local up; up=$(go mod download -json "k8s.io/kubernetes@$v" | jq -r .GoMod)
+  [ -r "$up" ] || { log "cannot download k8s.io/kubernetes@$v"; return 1; }
   {
     echo "module fluxc.local/kubewrap"
     grep -E '^(go|godebug) ' "$up" || true
     echo "require k8s.io/kubernetes $v"
     go mod edit -json "$up" | jq -r '.Replace[]? | select(.New.Path|startswith("./staging/")) | .Old.Path' |
       sort -u | while read -r m; do echo "replace $m => $m $stagev"; done
-  } > go.mod
-  cat > tools.go <<'GO'
-//go:build tools
-package tools
-GO
-  local cmds=() ; for t in "${want[@]}"; do cmds+=("k8s.io/kubernetes/cmd/$t"); done
+  } > go.mod.new
+  grep -q '^replace ' go.mod.new || { log "no staging replaces found in $up"; return 1; }
+  mv go.mod.new go.mod
+  local cmds=() ; for t in "${missing[@]}"; do cmds+=("k8s.io/kubernetes/cmd/$t"); done
   go get "${cmds[@]/%/@$v}" >/dev/null
   local LD="" p
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     LD+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
-  mkdir -p out
+  rm -rf out; mkdir -p out
   go build -trimpath -ldflags "-s -w $LD" -o out/ "${cmds[@]}"
-  for t in "${want[@]}"; do mv "out/$t" "$TOOLS_BIN/$t-$v"; done
+  for t in "${missing[@]}"; do mv "out/$t" "$TOOLS_BIN/$t-$v"; done
 }
 
-build_simple() { # name module-path package version binary
+# build_simple NAME MODULE PACKAGE VERSION [LDFLAGS]: a tool whose module has no
+# replace directives of its own (etcd, kwok, helm), through a wrapper module.
+build_simple() {
   local name=$1 mod=$2 pkg=$3 v=$4 ldflags=${5:-}
+  [ -x "$TOOLS_BIN/$name-$v" ] && return 0
+  need_go; lock_tool "$name-$v"
   [ -x "$TOOLS_BIN/$name-$v" ] && return 0
   log "building $name $v"
   local w="$FLUXC_CACHE/wrap/$name-$v"; mkdir -p "$w"; cd "$w"
