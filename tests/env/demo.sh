@@ -9,7 +9,7 @@
 # may use: FC_ROOT FC_BIN KUBECONFIG FC_CLUSTER_DIR DEMO_DIR (and everything in
 # $FC_CLUSTER_DIR/env), say TITLE, show CMD... (echo + run, a failure only
 # warns), warn MSG, demo_bg NAME CMD... (background process registered for
-# cluster-down), demo_stop NAME, demo_port VAR (a free loopback port).
+# cluster-down), demo_running NAME, demo_exit_status NAME, demo_stop NAME, demo_port VAR (a free loopback port).
 # Steps run under `set -u`; a failing command in a step aborts the demo unless
 # it is run through `show` or followed by `|| warn ...`.
 #
@@ -31,14 +31,14 @@ show() { echo "\$ $*"; "$@" || warn "'$*' failed (status $?)"; }
 # demo_port VAR: a TCP port on 127.0.0.1 nobody listens on.
 declare -A demo_ports=()
 demo_port() {
-  local p i
-  for ((i = 0; i < 500; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
-    [ -n "${demo_ports[$p]:-}" ] && continue
-    [ -n "$(ss -Htln "sport = :$p" 2>/dev/null)" ] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    demo_ports[$p]=1
-    printf -v "$1" '%s' "$p"
+  local _port _try
+  for ((_try = 0; _try < 500; _try++)); do
+    _port=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+    [ -n "${demo_ports[$_port]:-}" ] && continue
+    [ -n "$(ss -Htln "sport = :$_port" 2>/dev/null)" ] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$_port") 2>/dev/null && continue
+    demo_ports[$_port]=1
+    printf -v "$1" '%s' "$_port"
     return 0
   done
   echo "demo: no free port" >&2; return 1
@@ -64,13 +64,20 @@ demo_stop() { # NAME
   fi
   rm -f "$f"
 }
+declare -A demo_pids=()
 demo_bg() { # NAME CMD...: start CMD in its own session, log to $DEMO_DIR/logs/NAME.log
   local name=$1 pid; shift
   demo_stop "$name"
   mkdir -p "$FC_CLUSTER_DIR/pids" "$DEMO_DIR/logs"
   setsid "$@" >"$DEMO_DIR/logs/$name.log" 2>&1 </dev/null &
   pid=$!
+  demo_pids[$name]=$pid
   echo "$pid $(proc_starttime "$pid")" >"$FC_CLUSTER_DIR/pids/$name.pid"
+}
+demo_exit_status() { # NAME: exit status of a demo_bg process that has exited
+  local rc=0
+  wait "${demo_pids[$1]}" 2>/dev/null || rc=$?
+  echo "$rc"
 }
 
 say "building (make)"

@@ -4,6 +4,9 @@
 # while the controllers grow. Each gets its own loopback ports (Flux's default
 # ports would collide between four processes on one host).
 say "starting the controllers"
+# Flux runs them in flux-system; they read it from RUNTIME_NAMESPACE.
+kubectl create namespace flux-system --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+export RUNTIME_NAMESPACE=flux-system
 demo_events_port=
 [ -x "$FC_BIN/notification-controller" ] && demo_port demo_events_port
 demo_controllers=()
@@ -38,7 +41,7 @@ for name in "${demo_controllers[@]}"; do
   if demo_running "$name"; then
     echo "$name: running (log: $DEMO_DIR/logs/$name.log)"
   else
-    echo "$name: exited (it does not do much yet); last lines of $DEMO_DIR/logs/$name.log:"
+    echo "$name: exited with status $(demo_exit_status "$name"); last lines of $DEMO_DIR/logs/$name.log:"
     tail -n 3 "$DEMO_DIR/logs/$name.log" | sed 's/^/    | /'
   fi
 done

@@ -2,6 +2,5 @@
 if ls "$FC_ROOT"/manifests/samples/*.yaml >/dev/null 2>&1 ||
    ls "$FC_ROOT"/manifests/samples/*/*.yaml >/dev/null 2>&1; then
   say "applying manifests/samples"
-  kubectl create namespace flux-system --dry-run=client -o yaml | kubectl apply -f - >/dev/null
   show kubectl apply -R -f "$FC_ROOT/manifests/samples"
 fi
