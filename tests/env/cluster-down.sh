@@ -69,15 +69,15 @@ down_one() {
       kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
     fi
   done
-  # Then anything still pointed at this cluster's kubeconfigs (controllers the
-  # demo or a test started with --kubeconfig DIR/...): it cannot outlive the dir.
+  # Then any process still given one of this cluster's kubeconfigs on its
+  # command line (--kubeconfig DIR/...: a controller a test started and lost
+  # track of, a `kubectl get -w`): it cannot outlive the cluster.
   local p cmd others=()
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     [ "$pid" != "$$" ] && [ "$pid" != "$PPID" ] || continue
     cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
-    [[ "$cmd" == *"$dir/"*kubeconfig* ]] || continue
-    [[ "$cmd" == *cluster-down.sh* ]] && continue
+    [[ "$cmd" == *"--kubeconfig=$dir/"* || "$cmd" == *"--kubeconfig $dir/"* ]] || continue
     others+=("$pid")
     kill -TERM "$pid" 2>/dev/null
   done
