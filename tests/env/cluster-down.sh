@@ -2,19 +2,30 @@
 # Stop a local cluster started by tests/env/cluster-up.sh and remove its dir.
 #   tests/env/cluster-down.sh [DIR]   DIR defaults to $FC_CLUSTER_DIR, else the
 #                                     most recently started cluster under ${TMPDIR:-/tmp}
+#                                     that no running test run owns
 #   tests/env/cluster-down.sh --all   every cluster under ${TMPDIR:-/tmp} (fluxc-cluster-*)
+#                                     except those a running test run owns
 #   FC_CLUSTER_KEEP=1 ...             stop the processes but keep the dir (logs)
 # Only processes recorded in DIR/env are signalled, and only when their command
 # line still names DIR (a recycled pid is never killed). Each component runs in
-# its own process group: TERM to the group, KILL after 10 seconds.
+# its own process group: TERM to the group, KILL after 3 seconds.
 set -uo pipefail
 tmpbase=${TMPDIR:-/tmp}
 log() { echo "cluster-down: $*" >&2; }
 
+# owned DIR: a running test run owns the cluster (its watchdog is alive) and
+# tears it down itself.
+owned() {
+  local w
+  w=$(sed -n 's/^FC_PID_WATCHDOG=//p' "$1/env" 2>/dev/null | tr -d "'")
+  [ -n "$w" ] && { tr '\0' ' ' <"/proc/$w/cmdline"; } 2>/dev/null | grep -qF -- "$1/"
+}
+# latest_dir: the most recently started cluster that no test run owns.
 latest_dir() {
   local f best= bt=0 t
   for f in "$tmpbase"/fluxc-cluster-*/env; do
     [ -e "$f" ] || continue
+    owned "${f%/env}" && continue
     t=$(stat -c %Y "$f" 2>/dev/null) || continue
     if [ "$t" -ge "$bt" ]; then bt=$t; best=${f%/env}; fi
   done
@@ -96,7 +107,9 @@ down_one() {
 
 if [ "${1:-}" = --all ]; then
   for d in "$tmpbase"/fluxc-cluster-*/; do
-    [ -d "$d" ] && down_one "${d%/}"
+    [ -d "$d" ] || continue
+    if owned "${d%/}"; then log "${d%/}: owned by a running test run, left alone"; continue; fi
+    down_one "${d%/}"
   done
   exit 0
 fi
