@@ -70,6 +70,26 @@ char *ks_base64(const char *s, size_t n)
     return o;
 }
 
+/* kyaml's encodeBase64: lines of 70 characters, each followed by a newline
+ * unless the whole encoding is shorter than one line */
+static char *base64_lines(const char *s, size_t n)
+{
+    char *flat = ks_base64(s, n);
+    if (!flat) return NULL;
+    size_t len = strlen(flat), lines = len / 70 + 1;
+    if (lines <= 1) return flat;
+    fc_buf b;
+    fc_buf_init(&b, 0);
+    for (size_t i = 0; i < len; i += 70) {
+        size_t j = i + 70 > len ? len : i + 70;
+        fc_buf_put(&b, flat + i, j - i);
+        fc_buf_putc(&b, '\n');
+    }
+    free(flat);
+    char *r = fc_buf_detach(&b, NULL);
+    return r ? r : strdup("");
+}
+
 /* ------------------------------------------------------------------ pairs */
 
 typedef struct pairs {
@@ -284,7 +304,7 @@ static int generate(const ks_loader *l, json_object *args, json_object *global, 
         const char *s = json_object_get_string(v);
         size_t n = (size_t)json_object_get_string_len(v);
         if (secret) {
-            char *e = ks_base64(s, n);
+            char *e = base64_lines(s, n);
             if (!data) data = json_object_new_object();
             json_object_object_add(data, k, json_object_new_string(e ? e : ""));
             free(e);
@@ -292,7 +312,7 @@ static int generate(const ks_loader *l, json_object *args, json_object *global, 
             if (!data) data = json_object_new_object();
             json_object_object_add(data, k, json_object_get(v));
         } else {
-            char *e = ks_base64(s, n);
+            char *e = base64_lines(s, n);
             if (!bin) bin = json_object_new_object();
             json_object_object_add(bin, k, json_object_new_string(e ? e : ""));
             free(e);

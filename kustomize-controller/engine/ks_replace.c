@@ -567,28 +567,28 @@ static int apply_one(ks_resmap *m, json_object *rep)
             }
             if (rc) break;
             if (rejected) continue;
-            for (size_t k = 0; k < nids(r) && !rc; k++) {
-                bool hit;
-                if ((rc = id_selected(r, k, sel, &hit)) || !hit) continue;
-                bool rej = false;
-                for (size_t j = 0; j < nr && !rej && !rc; j++) {
+            /* rejected when any of its ids is rejected */
+            for (size_t k = 0; k < nids(r) && !rejected && !rc; k++) {
+                for (size_t j = 0; j < nr && !rejected && !rc; j++) {
                     json_object *rj = json_object_array_get_idx(rejects, j);
                     if (sel_empty(rj)) continue;
-                    rc = id_selected(r, k, rj, &rej);
+                    rc = id_selected(r, k, rj, &rejected);
                 }
-                if (rc || rej) continue;
-                rc = copy_to_target(r, value, ts);
-                if (rc) {
-                    ks_id id;
-                    char *s = NULL;
-                    if (!ks_res_curid(r, &id)) {
-                        s = ks_id_string(&id);
-                        ks_id_dispose(&id);
-                    }
-                    fc_err_wrap("replacement target %s", s ? s : "?");
-                    free(s);
+            }
+            if (rc || rejected) continue;
+            bool hit = false;
+            for (size_t k = 0; k < nids(r) && !hit && !rc; k++) rc = id_selected(r, k, sel, &hit);
+            if (rc || !hit) continue;
+            rc = copy_to_target(r, value, ts);
+            if (rc) {
+                ks_id id;
+                char *s = NULL;
+                if (!ks_res_curid(r, &id)) {
+                    s = ks_id_string(&id);
+                    ks_id_dispose(&id);
                 }
-                break;
+                fc_err_wrap("replacement target %s", s ? s : "?");
+                free(s);
             }
         }
     }
