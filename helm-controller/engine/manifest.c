@@ -1,0 +1,431 @@
+/*
+ * manifest.c: what Helm does with rendered files before printing them
+ * (pkg/release/v1/util: SortManifests, SplitManifests, kind sorter): files
+ * in path order, each split on "---" lines, every document's head (apiVersion,
+ * kind, metadata.name, metadata.annotations) decoded with Go's typing (a
+ * non-string annotation is "YAML parse error on FILE: ..."), documents with
+ * a helm.sh/hook annotation become hooks (events, weight, delete and
+ * output-log policies; unknown events drop the document like Helm), the
+ * rest become manifests; both lists are stable-sorted by Helm's install
+ * order of kinds.
+ */
+#include "render_int.h"
+#include "fc/err.h"
+#include "fc/yaml.h"
+#include "regex.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const install_order[] = {
+    "PriorityClass", "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+    "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
+    "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole", "ClusterRoleList", "ClusterRoleBinding",
+    "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding", "RoleBindingList", "Service", "DaemonSet", "Pod",
+    "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob",
+    "IngressClass", "Ingress", "APIService", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+};
+
+static int kind_rank(const char *k)
+{
+    for (size_t i = 0; i < sizeof install_order / sizeof install_order[0]; i++)
+        if (strcmp(install_order[i], k) == 0) return (int)i;
+    return -1;
+}
+
+/* lessByKind */
+static bool less_by_kind(const char *a, const char *b)
+{
+    int ra = kind_rank(a), rb = kind_rank(b);
+    if (ra < 0 && rb < 0) return strcmp(a, b) < 0;
+    if (ra < 0) return false;
+    if (rb < 0) return true;
+    return ra < rb;
+}
+
+typedef struct {
+    char *path, *content, *api_version, *kind, *name;
+    json_object *annotations;
+    size_t seq;
+} doc;
+
+/* stable merge sort by kind */
+static void sort_docs(doc *v, size_t n)
+{
+    if (n < 2) return;
+    doc *tmp = malloc(n * sizeof *tmp);
+    if (!tmp) return;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi) {
+                if (less_by_kind(v[j].kind, v[i].kind)) tmp[k++] = v[j++];
+                else tmp[k++] = v[i++];
+            }
+            while (i < mid) tmp[k++] = v[i++];
+            while (j < hi) tmp[k++] = v[j++];
+        }
+        memcpy(v, tmp, n * sizeof *v);
+    }
+    free(tmp);
+}
+
+static ht_regex *sep_re;
+static pthread_once_t sep_once = PTHREAD_ONCE_INIT;
+
+static void sep_init(void)
+{
+    char err[128];
+    sep_re = ht_regex_compile("(?m)^---[ \t]*", 14, err, sizeof err);
+}
+
+static size_t trim_left_space(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint32_t r;
+        int w = ht_utf8_decode(s + i, n - i, &r);
+        if (!ht_u_is_space(r)) break;
+        i += (size_t)w;
+    }
+    return i;
+}
+
+static bool all_space(const char *s, size_t n) { return trim_left_space(s, n) == n; }
+
+static const char *json_kind(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null: return "null";
+    case json_type_boolean: return "bool";
+    case json_type_int: case json_type_double: return "number";
+    case json_type_string: return "string";
+    case json_type_array: return "array";
+    case json_type_object: return "object";
+    }
+    return "value";
+}
+
+static json_object *ci_field(json_object *o, const char *name)
+{
+    json_object *v = NULL;
+    if (json_object_object_get_ex(o, name, &v)) return v;
+    json_object_object_foreach(o, k, val) if (strcasecmp(k, name) == 0) return val;
+    return NULL;
+}
+
+/* decode SimpleHead; -1 with "YAML parse error on PATH: ..." */
+static int decode_head(ht_ctx *cx, const char *path, const char *text, size_t n, doc *d)
+{
+    json_object *o = NULL;
+    if (fc_yaml_parse(text, n, NULL, &o))
+        return ht_errf(cx, "YAML parse error on %s: error converting YAML to JSON: %s", path, fc_err_msg());
+    int rc = 0;
+    d->api_version = strdup("");
+    d->kind = strdup("");
+    d->name = strdup("");
+    if (!o) return 0;
+#define TERR(field, v, type)                                                                                            \
+    do {                                                                                                                \
+        rc = ht_errf(cx, "YAML parse error on %s: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go struct field %s of type %s", \
+                     path, json_kind(v), field, type);                                                                  \
+        goto out;                                                                                                       \
+    } while (0)
+    if (!json_object_is_type(o, json_type_object)) {
+        rc = ht_errf(cx, "YAML parse error on %s: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go value of type util.SimpleHead",
+                     path, json_kind(o));
+        goto out;
+    }
+    json_object *av = ci_field(o, "apiVersion");
+    if (av && !json_object_is_type(av, json_type_null)) {
+        if (!json_object_is_type(av, json_type_string)) TERR("SimpleHead.apiVersion", av, "string");
+        free(d->api_version);
+        d->api_version = strdup(json_object_get_string(av));
+    }
+    json_object *kv = ci_field(o, "kind");
+    if (kv && !json_object_is_type(kv, json_type_null)) {
+        if (!json_object_is_type(kv, json_type_string)) TERR("SimpleHead.kind", kv, "string");
+        free(d->kind);
+        d->kind = strdup(json_object_get_string(kv));
+    }
+    json_object *md = ci_field(o, "metadata");
+    if (md && !json_object_is_type(md, json_type_null)) {
+        if (!json_object_is_type(md, json_type_object)) TERR("SimpleHead.metadata", md, "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }");
+        json_object *nv = ci_field(md, "name");
+        if (nv && !json_object_is_type(nv, json_type_null)) {
+            if (!json_object_is_type(nv, json_type_string)) TERR("SimpleHead.metadata.name", nv, "string");
+            free(d->name);
+            d->name = strdup(json_object_get_string(nv));
+        }
+        json_object *an = ci_field(md, "annotations");
+        if (an && !json_object_is_type(an, json_type_null)) {
+            if (!json_object_is_type(an, json_type_object)) TERR("SimpleHead.metadata.annotations", an, "map[string]string");
+            json_object_object_foreach(an, k, v)
+            {
+                (void)k;
+                if (v && !json_object_is_type(v, json_type_string)) TERR("SimpleHead.metadata.annotations", v, "string");
+            }
+            d->annotations = json_object_get(an);
+        }
+    }
+#undef TERR
+out:
+    json_object_put(o);
+    return rc;
+}
+
+static void doc_free(doc *d)
+{
+    free(d->path);
+    free(d->content);
+    free(d->api_version);
+    free(d->kind);
+    free(d->name);
+    json_object_put(d->annotations);
+}
+
+typedef struct {
+    doc *v;
+    size_t n, cap;
+} docs;
+
+static void docs_add(docs *l, doc d)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 32;
+        doc *nv = realloc(l->v, l->cap * sizeof *nv);
+        if (!nv) abort();
+        l->v = nv;
+    }
+    l->v[l->n++] = d;
+}
+
+static void docs_free(void *p)
+{
+    docs *l = p;
+    for (size_t i = 0; i < l->n; i++) doc_free(&l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(((const ht_rendered *)a)->name, ((const ht_rendered *)b)->name);
+}
+
+static bool hook_event(const char *e, const char **canon)
+{
+    static const char *const ev[] = {"pre-install", "post-install", "pre-delete", "post-delete", "pre-upgrade",
+                                     "post-upgrade", "pre-rollback", "post-rollback", "test"};
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
+        if (strcmp(e, ev[i]) == 0) {
+            *canon = ev[i];
+            return true;
+        }
+    if (strcmp(e, "test-success") == 0) {
+        *canon = "test";
+        return true;
+    }
+    return false;
+}
+
+/* split "a, b" on commas, trim + lower-case each */
+static char **split_policies(const char *s, size_t *n)
+{
+    size_t cnt = 1;
+    for (const char *p = s; *p; p++)
+        if (*p == ',') cnt++;
+    char **out = calloc(cnt + 1, sizeof *out);
+    size_t k = 0;
+    const char *st = s;
+    for (const char *p = s;; p++) {
+        if (*p == ',' || !*p) {
+            const char *a = st, *b = p;
+            while (a < b && ht_u_is_space((unsigned char)*a)) a++;
+            while (b > a && ht_u_is_space((unsigned char)b[-1])) b--;
+            char *v = strndup(a, (size_t)(b - a));
+            for (char *c = v; *c; c++)
+                if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
+            out[k++] = v;
+            if (!*p) break;
+            st = p + 1;
+        }
+    }
+    *n = k;
+    return out;
+}
+
+int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
+{
+    pthread_once(&sep_once, sep_init);
+    if (!sep_re) return ht_errf(cx, "internal error: manifest separator");
+    qsort(files, n, sizeof *files, path_cmp);
+    docs *generic = ht_cx_alloc(cx, sizeof *generic), *hooks = ht_cx_alloc(cx, sizeof *hooks);
+    memset(generic, 0, sizeof *generic);
+    memset(hooks, 0, sizeof *hooks);
+    ht_cleanup_push(cx, docs_free, generic);
+    ht_cleanup_push(cx, docs_free, hooks);
+    int caps[2];
+    for (size_t fi = 0; fi < n; fi++) {
+        const char *path = files[fi].name;
+        const char *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        if (base[0] == '_') continue;
+        ht_val c = files[fi].content;
+        if (all_space(c.v.s, c.n)) continue;
+        size_t st = trim_left_space(c.v.s, c.n);
+        const char *s = c.v.s + st;
+        size_t sn = c.n - st;
+        /* regexp.Split(s, -1) */
+        size_t beg = 0, pos = 0;
+        int64_t prev_end = -1;
+        size_t *cuts = NULL, ncuts = 0;
+        while (pos <= sn) {
+            if (!ht_regex_exec(sep_re, s, sn, pos, caps)) break;
+            bool accept = true;
+            if ((size_t)caps[1] == pos) {
+                if (caps[0] == prev_end) accept = false;
+                if (pos < sn) {
+                    uint32_t r;
+                    pos += (size_t)ht_utf8_decode(s + pos, sn - pos, &r);
+                } else {
+                    pos = sn + 1;
+                }
+            } else {
+                pos = (size_t)caps[1];
+            }
+            prev_end = caps[1];
+            if (accept) {
+                cuts = realloc(cuts, (ncuts + 1) * 2 * sizeof *cuts);
+                cuts[2 * ncuts] = (size_t)caps[0];
+                cuts[2 * ncuts + 1] = (size_t)caps[1];
+                ncuts++;
+            }
+        }
+        size_t end = 0;
+        size_t npieces = 0;
+        size_t *pst = malloc((ncuts + 2) * sizeof *pst), *pen = malloc((ncuts + 2) * sizeof *pen);
+        for (size_t k = 0; k < ncuts; k++) {
+            end = cuts[2 * k];
+            if (cuts[2 * k + 1] != 0) {
+                pst[npieces] = beg;
+                pen[npieces] = end;
+                npieces++;
+            }
+            beg = cuts[2 * k + 1];
+        }
+        if (end != sn) {
+            pst[npieces] = beg;
+            pen[npieces] = sn;
+            npieces++;
+        }
+        free(cuts);
+        int rc = 0;
+        for (size_t k = 0; k < npieces && !rc; k++) {
+            const char *d = s + pst[k];
+            size_t dn = pen[k] - pst[k];
+            if (all_space(d, dn)) continue;
+            size_t t = trim_left_space(d, dn);
+            d += t;
+            dn -= t;
+            doc dd = {0};
+            dd.path = strdup(path);
+            dd.content = strndup(d, dn);
+            if (decode_head(cx, path, d, dn, &dd)) {
+                doc_free(&dd);
+                rc = -1;
+                break;
+            }
+            json_object *hv = NULL;
+            if (dd.annotations && json_object_object_length(dd.annotations) > 0 &&
+                json_object_object_get_ex(dd.annotations, "helm.sh/hook", &hv)) {
+                docs_add(hooks, dd);
+            } else {
+                docs_add(generic, dd);
+            }
+        }
+        free(pst);
+        free(pen);
+        if (rc) {
+            ht_cleanup_pop(cx, true);
+            ht_cleanup_pop(cx, true);
+            return -1;
+        }
+    }
+    /* hooks: parse events; unknown events drop the document */
+    size_t keep = 0;
+    for (size_t i = 0; i < hooks->n; i++) {
+        json_object *hv = NULL;
+        json_object_object_get_ex(hooks->v[i].annotations, "helm.sh/hook", &hv);
+        size_t ne;
+        char **evs = split_policies(json_object_get_string(hv), &ne);
+        bool unknown = false;
+        for (size_t k = 0; k < ne && !unknown; k++) {
+            const char *canon;
+            if (!hook_event(evs[k], &canon)) unknown = true;
+            else {
+                free(evs[k]);
+                evs[k] = strdup(canon);
+            }
+        }
+        for (size_t k = 0; k < ne; k++) free(evs[k]);
+        free(evs);
+        if (unknown) {
+            doc_free(&hooks->v[i]);
+            continue;
+        }
+        hooks->v[keep++] = hooks->v[i];
+    }
+    hooks->n = keep;
+    sort_docs(generic->v, generic->n);
+    sort_docs(hooks->v, hooks->n);
+    rel->manifests = calloc(generic->n + 1, sizeof *rel->manifests);
+    for (size_t i = 0; i < generic->n; i++) {
+        doc *d = &generic->v[i];
+        ht_manifest *m = &rel->manifests[rel->nmanifests++];
+        m->path = d->path;
+        m->content = d->content;
+        m->api_version = d->api_version;
+        m->kind = d->kind;
+        m->name = d->name;
+        json_object_put(d->annotations);
+        memset(d, 0, sizeof *d);
+    }
+    rel->hooks = calloc(hooks->n + 1, sizeof *rel->hooks);
+    for (size_t i = 0; i < hooks->n; i++) {
+        doc *d = &hooks->v[i];
+        ht_hook *h = &rel->hooks[rel->nhooks++];
+        h->path = d->path;
+        h->manifest = d->content;
+        h->kind = d->kind;
+        h->name = d->name;
+        free(d->api_version);
+        json_object *hv = NULL, *wv = NULL, *dv = NULL, *lv = NULL;
+        json_object_object_get_ex(d->annotations, "helm.sh/hook", &hv);
+        h->events = split_policies(json_object_get_string(hv), &h->nevents);
+        for (size_t k = 0; k < h->nevents; k++)
+            if (strcmp(h->events[k], "test-success") == 0) {
+                free(h->events[k]);
+                h->events[k] = strdup("test");
+            }
+        if (json_object_object_get_ex(d->annotations, "helm.sh/hook-weight", &wv)) {
+            const char *w = json_object_get_string(wv);
+            int64_t x;
+            bool ok = w && *w;
+            for (const char *c = w + (w && (*w == '+' || *w == '-')); ok && *c; c++) ok = *c >= '0' && *c <= '9';
+            h->weight = ok && ht_parse_int(w, strlen(w), 10, &x) && x >= INT32_MIN && x <= INT32_MAX ? (int)x : 0;
+        }
+        if (json_object_object_get_ex(d->annotations, "helm.sh/hook-delete-policy", &dv))
+            h->delete_policies = split_policies(json_object_get_string(dv), &h->ndelete_policies);
+        if (json_object_object_get_ex(d->annotations, "helm.sh/hook-output-log-policy", &lv))
+            h->output_log_policies = split_policies(json_object_get_string(lv), &h->noutput_log_policies);
+        json_object_put(d->annotations);
+        memset(d, 0, sizeof *d);
+    }
+    ht_cleanup_pop(cx, true);
+    ht_cleanup_pop(cx, true);
+    return 0;
+}
