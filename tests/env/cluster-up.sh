@@ -382,7 +382,7 @@ write_etcd_run() {
     --initial-advertise-peer-urls="http://127.0.0.1:$FC_ETCD_PEER_PORT" \
     --initial-cluster="fluxc=http://127.0.0.1:$FC_ETCD_PEER_PORT" \
     --unsafe-no-fsync --quota-backend-bytes=4294967296 --log-level=warn \
-    --heartbeat-interval=10 --election-timeout=100
+    --heartbeat-interval=20 --election-timeout=100
 }
 write_apiserver_run() {
   write_run kube-apiserver kube-apiserver \
