@@ -128,18 +128,21 @@ static int load_kustomization(const ks_loader *l, ks_kust **out)
 
 static int accumulate_target(const ks_loader *l, ks_kust *k, ks_acc *ra);
 
-static int accumulate_directory(const ks_loader *parent, const char *path, ks_acc *ra, bool component)
+static int accumulate_directory(const ks_loader *parent, const char *pfile, const char *path, ks_acc *ra,
+                                bool component)
 {
     ks_loader child;
-    if (ks_loader_child(parent, path, &child)) return -1;
+    if (ks_loader_child(parent, path, &child)) return fc_err_wrap("%s: %s", pfile, component ? "components" : "resources");
     ks_kust *k = NULL;
     int rc = load_kustomization(&child, &k);
+    if (rc && !k) fc_err_wrap("%s: %s '%s'", pfile, component ? "components" : "resources", path);
     if (!rc) {
         if (component && !k->is_component)
-            rc = fc_err_set(FC_EINVAL, "expected kind 'Component' for path '%s' but got '%s'",
+            rc = fc_err_set(FC_EINVAL, "%s: components: expected kind 'Component' for path '%s' but got '%s'", pfile,
                             ks_display_path(child.ctx, child.root), ks_ks(k, "kind"));
         else if (!component && k->is_component)
-            rc = fc_err_set(FC_EINVAL, "expected kind != 'Component' for path '%s'", ks_display_path(child.ctx, child.root));
+            rc = fc_err_set(FC_EINVAL, "%s: resources: expected kind != 'Component' for path '%s'", pfile,
+                            ks_display_path(child.ctx, child.root));
     }
     if (!rc) {
         if (component) {
@@ -179,7 +182,7 @@ static int accumulate_resources(const ks_loader *l, const ks_kust *k, ks_acc *ra
         }
         int code = fc_err_code();
         if (code == KS_EISDIR) {
-            if (accumulate_directory(l, p, ra, false)) return -1;
+            if (accumulate_directory(l, k->file, p, ra, false)) return -1;
             continue;
         }
         if (code == FC_ENOTFOUND && ks_is_remote(p))
@@ -298,8 +301,8 @@ static int accumulate_target(const ks_loader *l, ks_kust *k, ks_acc *ra)
     json_object *comps = ks_kv(k, "components");
     size_t nc = ks_is_seq(comps) ? json_object_array_length(comps) : 0;
     for (size_t i = 0; i < nc; i++)
-        if (accumulate_directory(l, json_object_get_string(json_object_array_get_idx(comps, i)), ra, true))
-            return fc_err_wrap("%s: components", k->file);
+        if (accumulate_directory(l, k->file, json_object_get_string(json_object_array_get_idx(comps, i)), ra, true))
+            return -1;
     if (run_transformers(l, k, ra)) return -1;
     return ks_vars_merge(ra->vars, &ra->rm, k);
 }

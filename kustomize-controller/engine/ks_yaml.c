@@ -204,7 +204,7 @@ typedef struct {
     int64_t i;
     uint64_t u;
     double f;
-    char ts[48];
+    char ts[80];
 } resolved;
 
 static rkind resolve(const char *s, size_t len, resolved *r)
@@ -305,14 +305,16 @@ __attribute__((format(printf, 3, 4))) static int perr(pstate *s, int line, const
     return -1;
 }
 
+/* go-yaml v3's parser.fail(): the context mark's line (0-based, so one
+ * less than the line the problem is on), or the problem mark's; scanner
+ * errors add one */
 static int parser_fail(pstate *s)
 {
     int line = 0;
-    if (s->p.problem_mark.line || s->p.problem_mark.column) line = (int)s->p.problem_mark.line + 1;
-    else if (s->p.context_mark.line) line = (int)s->p.context_mark.line + 1;
-    if (s->p.context)
-        return perr(s, line, "%s %s", s->p.problem ? s->p.problem : "invalid YAML", s->p.context);
-    return perr(s, line, "%s", s->p.problem ? s->p.problem : "invalid YAML");
+    bool scanner = s->p.error == YAML_SCANNER_ERROR;
+    if (s->p.context_mark.line) line = (int)s->p.context_mark.line + (scanner ? 1 : 0);
+    else if (s->p.problem_mark.line) line = (int)s->p.problem_mark.line + (scanner ? 1 : 0);
+    return perr(s, line, "%s", s->p.problem ? s->p.problem : "unknown problem parsing YAML content");
 }
 
 static int next_event(pstate *s, yaml_event_t *ev)
