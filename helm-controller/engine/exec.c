@@ -514,6 +514,15 @@ static void print_value(state *s, ht_node *n, ht_val v)
         ht_sb_put(s->wr, "<no value>", 10);
         return;
     }
+    if (v.k == HT_OBJ && v.v.o->cls->print_addressable) {
+        v.v.o->cls->print_addressable(v.v.o, s->wr);
+        return;
+    }
+    /* printableValue dereferences pointers before fmt sees them */
+    if (v.k == HT_OBJ && v.v.o->cls->is_ptr && v.v.o->cls->print && !v.v.o->cls->has_string) {
+        v.v.o->cls->print(v.v.o, s->wr);
+        return;
+    }
     ht_fmt_value(v, s->wr);
 }
 

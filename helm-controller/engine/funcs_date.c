@@ -1144,12 +1144,23 @@ CIVIL_M(m_minute, min)
 CIVIL_M(m_second, sec)
 CIVIL_M(m_yearday, yday)
 
+/* time.Month and time.Weekday: ints that print their names */
+static void month_print(ht_obj *o, ht_sb *out) { ht_sb_puts(out, long_months[(intptr_t)o->data - 1]); }
+static ht_val month_value(ht_ctx *cx, ht_obj *o)
+{
+    (void)cx;
+    return ht_int((intptr_t)o->data);
+}
+static const ht_class month_class = {"time.Month", "int", false, NULL, NULL, month_print, month_value, true};
+static void weekday_print(ht_obj *o, ht_sb *out) { ht_sb_puts(out, long_days[(intptr_t)o->data]); }
+static const ht_class weekday_class = {"time.Weekday", "int", false, NULL, NULL, weekday_print, month_value, true};
+
 FN(m_month)
 {
     UNUSED_ARGS;
     civil c;
     to_civil(argv[0].v.t, &c);
-    *out = ht_strz(cx, long_months[c.month - 1]);
+    *out = ht_obj_new(cx, &month_class, (void *)(intptr_t)c.month);
     return 0;
 }
 
@@ -1158,7 +1169,7 @@ FN(m_weekday)
     UNUSED_ARGS;
     civil c;
     to_civil(argv[0].v.t, &c);
-    *out = ht_strz(cx, long_days[c.wday]);
+    *out = ht_obj_new(cx, &weekday_class, (void *)(intptr_t)c.wday);
     return 0;
 }
 
@@ -1289,7 +1300,7 @@ static const ht_funcdef time_methods[] = {
     {"IsZero", m_is_zero, 0, false, {0}, P_BOOL, 0},
     {"Local", m_local, 0, false, {0}, P_TIME, 0},
     {"Minute", m_minute, 0, false, {0}, P_INT, 0},
-    {"Month", m_month, 0, false, {0}, P_STRING, 0},
+    {"Month", m_month, 0, false, {0}, P_RAW, 0},
     {"Nanosecond", m_nanosecond, 0, false, {0}, P_INT, 0},
     {"Second", m_second, 0, false, {0}, P_INT, 0},
     {"String", m_string, 0, false, {0}, P_STRING, 0},
@@ -1298,7 +1309,7 @@ static const ht_funcdef time_methods[] = {
     {"Unix", m_unix, 0, false, {0}, P_INT64, 0},
     {"UnixMilli", m_unix_milli, 0, false, {0}, P_INT64, 0},
     {"UnixNano", m_unix_nano, 0, false, {0}, P_INT64, 0},
-    {"Weekday", m_weekday, 0, false, {0}, P_STRING, 0},
+    {"Weekday", m_weekday, 0, false, {0}, P_RAW, 0},
     {"Year", m_year, 0, false, {0}, P_INT, 0},
     {"YearDay", m_yearday, 0, false, {0}, P_INT, 0},
     {NULL, NULL, 0, false, {0}, 0, 0},

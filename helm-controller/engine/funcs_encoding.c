@@ -648,6 +648,8 @@ FN(fn_from_json)
             return 0;
         }
         if (v.k == HT_NIL) {
+            /* Unmarshal of null leaves a nil map */
+            m.v.m = NULL;
             *out = m;
             return 0;
         }
@@ -806,13 +808,13 @@ static int toml_table(ht_ctx *cx, ht_sb *sb, ht_val m, const char *prefix, int d
         toml_key(&path, copy[i]->key, copy[i]->klen);
         const char *p = ht_sb_val(&path).v.s;
         if (toml_is_table(v)) {
-            ht_sb_putc(sb, '\n');
+            if (sb->len) ht_sb_putc(sb, '\n');
             for (int d = 0; d < depth; d++) ht_sb_puts(sb, "  ");
             ht_sb_printf(sb, "[%s]\n", p);
             if (toml_table(cx, sb, v, p, depth + 1)) return -1;
         } else {
             for (uint32_t k = 0; k < v.v.l->n; k++) {
-                ht_sb_putc(sb, '\n');
+                if (sb->len) ht_sb_putc(sb, '\n');
                 for (int d = 0; d < depth; d++) ht_sb_puts(sb, "  ");
                 ht_sb_printf(sb, "[[%s]]\n", p);
                 if (toml_table(cx, sb, v.v.l->items[k], p, depth + 1)) return -1;
@@ -871,71 +873,76 @@ FN(fn_b64enc)
     return 0;
 }
 
-/* base64.StdEncoding.DecodeString with Go's CorruptInputError offsets */
+/* base64.StdEncoding.DecodeString: a port of Go's decodeQuantum, so the
+ * CorruptInputError offsets match */
 int ht_b64_decode(ht_ctx *cx, const char *s, size_t n, ht_val *out, char *err, size_t errn)
 {
+    static signed char dmap[256];
+    static bool init;
+    if (!init) {
+        memset(dmap, -1, sizeof dmap);
+        for (int i = 0; i < 64; i++) dmap[(unsigned char)b64chars[i]] = (signed char)i;
+        init = true;
+    }
     ht_sb sb;
     ht_sb_init(&sb, cx);
-    /* Go ignores \r and \n */
     size_t si = 0;
-    uint32_t acc = 0;
-    int bits = 0, nq = 0;
-    size_t pad_at = (size_t)-1;
-    for (; si < n; si++) {
-        char c = s[si];
-        if (c == '\r' || c == '\n') continue;
-        if (c == '=') {
-            pad_at = si;
-            break;
-        }
-        const char *q = strchr(b64chars, c);
-        if (!q || !c) {
-            snprintf(err, errn, "illegal base64 data at input byte %zu", si);
-            return -1;
-        }
-        acc = acc << 6 | (uint32_t)(q - b64chars);
-        bits += 6;
-        nq++;
-        if (bits >= 8) {
-            bits -= 8;
-            ht_sb_putc(&sb, (char)((acc >> bits) & 0xFF));
-        }
-    }
-    int rem = nq % 4;
-    if (pad_at != (size_t)-1) {
-        /* padding: exactly the right number of '=' and nothing after */
-        int need = rem == 2 ? 2 : rem == 3 ? 1 : -1;
-        if (need < 0) {
-            snprintf(err, errn, "illegal base64 data at input byte %zu", pad_at);
-            return -1;
-        }
-        size_t j = pad_at;
-        int got = 0;
-        while (j < n && got < need) {
-            if (s[j] == '\r' || s[j] == '\n') { j++; continue; }
-            if (s[j] != '=') {
-                snprintf(err, errn, "illegal base64 data at input byte %zu", j);
+    while (si < n) {
+        unsigned char dbuf[4] = {0};
+        int dlen = 4;
+        bool stop = false;
+        for (int j = 0; j < 4; j++) {
+            if (si == n) {
+                if (j == 0) {
+                    *out = ht_sb_val(&sb);
+                    return 0;
+                }
+                snprintf(err, errn, "illegal base64 data at input byte %zu", si - (size_t)j);
                 return -1;
             }
-            got++;
-            j++;
+            unsigned char in = (unsigned char)s[si++];
+            if (dmap[in] >= 0) {
+                dbuf[j] = (unsigned char)dmap[in];
+                continue;
+            }
+            if (in == '\n' || in == '\r') {
+                j--;
+                continue;
+            }
+            if (in != '=') {
+                snprintf(err, errn, "illegal base64 data at input byte %zu", si - 1);
+                return -1;
+            }
+            if (j == 0 || j == 1) {
+                snprintf(err, errn, "illegal base64 data at input byte %zu", si - 1);
+                return -1;
+            }
+            if (j == 2) {
+                while (si < n && (s[si] == '\n' || s[si] == '\r')) si++;
+                if (si == n) {
+                    snprintf(err, errn, "illegal base64 data at input byte %zu", n);
+                    return -1;
+                }
+                if (s[si] != '=') {
+                    snprintf(err, errn, "illegal base64 data at input byte %zu", si - 1);
+                    return -1;
+                }
+                si++;
+            }
+            while (si < n && (s[si] == '\n' || s[si] == '\r')) si++;
+            if (si < n) {
+                snprintf(err, errn, "illegal base64 data at input byte %zu", si);
+                return -1;
+            }
+            dlen = j;
+            stop = true;
+            break;
         }
-        if (got < need) {
-            snprintf(err, errn, "illegal base64 data at input byte %zu", n);
-            return -1;
-        }
-        while (j < n && (s[j] == '\r' || s[j] == '\n')) j++;
-        if (j < n) {
-            snprintf(err, errn, "illegal base64 data at input byte %zu", j);
-            return -1;
-        }
-        if ((acc & ((1u << bits) - 1)) != 0 && 0) {
-        }
-    } else if (rem != 0) {
-        snprintf(err, errn, "illegal base64 data at input byte %zu", n - (n > 0 && rem == 1 ? 1 : 0));
-        if (rem == 1) snprintf(err, errn, "illegal base64 data at input byte %zu", n - 1);
-        else snprintf(err, errn, "illegal base64 data at input byte %zu", n);
-        return -1;
+        uint32_t v = (uint32_t)dbuf[0] << 18 | (uint32_t)dbuf[1] << 12 | (uint32_t)dbuf[2] << 6 | dbuf[3];
+        if (dlen >= 2) ht_sb_putc(&sb, (char)(v >> 16));
+        if (dlen >= 3) ht_sb_putc(&sb, (char)(v >> 8));
+        if (dlen >= 4) ht_sb_putc(&sb, (char)v);
+        if (stop) break;
     }
     *out = ht_sb_val(&sb);
     return 0;

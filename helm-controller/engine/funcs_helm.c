@@ -408,10 +408,16 @@ static bool kv_field(ht_ctx *cx, ht_obj *o, const char *name, ht_val *out)
     return false;
 }
 
-static void kv_print(ht_obj *o, ht_sb *out)
+static void kv_string(ht_obj *o, ht_sb *out)
 {
     const ht_kube_version *kv = o->data;
     ht_sb_puts(out, kv->normalized[0] ? kv->normalized : kv->version);
+}
+
+static void kv_print(ht_obj *o, ht_sb *out)
+{
+    const ht_kube_version *kv = o->data;
+    ht_sb_printf(out, "{%s %s %s %s}", kv->version, kv->normalized, kv->major, kv->minor);
 }
 
 FN(m_kv_string)
@@ -455,7 +461,7 @@ static ht_val kv_value(ht_ctx *cx, ht_obj *o)
     return m;
 }
 
-const ht_class ht_kube_version_class = {"common.KubeVersion", "struct", false, kv_field, kv_method, kv_print, kv_value, true};
+const ht_class ht_kube_version_class = {"common.KubeVersion", "struct", false, kv_field, kv_method, kv_print, kv_value, false, kv_string};
 
 /* BuildInfo */
 static bool hv_field(ht_ctx *cx, ht_obj *o, const char *name, ht_val *out)

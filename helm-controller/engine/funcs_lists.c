@@ -542,6 +542,7 @@ FN(fn_merge_overwrite) { return merge_impl(cx, argc, argv, out, true); }
 FN(fn_deep_copy)
 {
     UNUSED_ARGS;
+    if (ht_strip(argv[0]).k == HT_NIL) return ht_errf(cx, "reflect: call of reflect.Value.Type on zero Value");
     *out = ht_deep_copy(cx, ht_strip(argv[0]));
     return 0;
 }

@@ -135,6 +135,9 @@ typedef struct ht_class {
     ht_val (*to_value)(ht_ctx *cx, ht_obj *o);
     /* value used by fmt's String()/Error() handling: true when it has String() */
     bool has_string;
+    /* String() with a pointer receiver: text/template prints addressable
+     * values (fields reached through a pointer) with it, fmt does not */
+    void (*print_addressable)(ht_obj *o, ht_sb *out);
 } ht_class;
 
 struct ht_obj {

@@ -1107,7 +1107,7 @@ bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, 
         }
         if (pos >= len) break;
         if (!found && !re->anchored_start) add_thread(&m, &nl, 0, init, pos + (size_t)w, 0);
-        if (nl.n == 0) break;
+        if (nl.n == 0 && found) break;
         tlist tmp = cl;
         cl = nl;
         nl = tmp;

@@ -1,0 +1,1 @@
+"$HELM" create webapp >/dev/null
