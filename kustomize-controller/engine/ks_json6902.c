@@ -155,8 +155,7 @@ static int op_remove(json_object *doc, const ks_strv *parts, const char *op, con
     if (ks_is_map(parent)) {
         json_object *v = NULL;
         if (!json_object_object_get_ex(parent, last, &v))
-            return fc_err_set(FC_EINVAL, "%s operation does not apply: Unable to remove nonexistent key: %s: missing value",
-                              op, last);
+            return fc_err_set(FC_EINVAL, "%s operation does not apply: doc is missing key: %s", op, path);
         if (out) *out = json_object_get(v);
         json_object_object_del(parent, last);
         return 0;
