@@ -31,7 +31,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
+#include <ctype.h>
 #include <git2.h>
 #include <limits.h>
 #include <openssl/evp.h>
@@ -241,6 +241,29 @@ out:
     return ok;
 }
 
+/* OpenSSH match_pattern: only "*" and "?" are wildcards ("[" is literal, as in
+ * "[host]:port"), case-insensitive. Iterative with one backtrack point. */
+static bool wild_match(const char *p, const char *s)
+{
+    const char *star = NULL, *ss = NULL;
+    while (*s) {
+        if (*p == '*') {
+            star = p++;
+            ss = s;
+        } else if (*p == '?' || (*p && tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+            p++;
+            s++;
+        } else if (star) {
+            p = star + 1;
+            s = ++ss;
+        } else {
+            return false;
+        }
+    }
+    while (*p == '*') p++;
+    return !*p;
+}
+
 /* Does one known_hosts host pattern list match hostport? */
 static bool hosts_match(const char *patterns, size_t plen, const char *hostport)
 {
@@ -270,7 +293,7 @@ static bool hosts_match(const char *patterns, size_t plen, const char *hostport)
         if (next) *next++ = 0;
         bool neg = *t == '!';
         if (neg) t++;
-        if (fnmatch(t, hostport, FNM_CASEFOLD) == 0) {
+        if (wild_match(t, hostport)) {
             if (neg) return false;
             matched = true;
         }
