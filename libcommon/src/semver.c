@@ -380,11 +380,7 @@ static int parse_group(fc_semver_constraint *c, const char *s, size_t n)
             return FC_ENOMEM;
         }
     }
-    if (c->nt == start_nt) {
-        /* empty group: "*" (>=0.0.0, dirty) */
-        term t;
-        if (parse_term(OP_EQ, "*", 1, &t) || add_term(c, &t)) return FC_EINVAL;
-    }
+    if (c->nt == start_nt) return fc_err_set(FC_EINVAL, "improper constraint: %.*s", (int)n, s);
     size_t *ge = realloc(c->group_end, (c->ng + 1) * sizeof *ge);
     if (!ge) return fc_err_set(FC_ENOMEM, "out of memory");
     c->group_end = ge;
