@@ -14,6 +14,7 @@
  */
 #include "render_int.h"
 #include "fc/err.h"
+#include "fc/gofmt.h"
 #include "fc/yaml.h"
 #include "semver.h"
 #include <archive.h>
@@ -668,14 +669,42 @@ static int type_err(const char *what, const char *strct, const char *field, json
                       what, json_kind(v), strct, field, gotype);
 }
 
-/* string field; JSON null leaves it empty */
+bool ht_yaml_string_coerce(json_object *v, char **out, bool *is_null)
+{
+    char buf[64];
+    *is_null = false;
+    if (!v || json_object_is_type(v, json_type_null)) {
+        *is_null = true;
+        return true;
+    }
+    switch (json_object_get_type(v)) {
+    case json_type_string: *out = strdup(json_object_get_string(v)); return true;
+    case json_type_boolean: *out = strdup(json_object_get_boolean(v) ? "true" : "false"); return true;
+    case json_type_int:
+        if (json_object_get_int64(v) == INT64_MAX && json_object_get_uint64(v) > (uint64_t)INT64_MAX)
+            snprintf(buf, sizeof buf, "%llu", (unsigned long long)json_object_get_uint64(v));
+        else
+            snprintf(buf, sizeof buf, "%lld", (long long)json_object_get_int64(v));
+        *out = strdup(buf);
+        return true;
+    case json_type_double:
+        fc_go_format_float32(json_object_get_double(v), 'g', buf, sizeof buf);
+        *out = strdup(buf);
+        return true;
+    default: return false;
+    }
+}
+
+/* string field (numbers and bools become text, null leaves it empty) */
 static int get_str(json_object *o, const char *field, char **out, const char *what, const char *strct)
 {
     json_object *v = jfield(o, field);
-    if (!v || json_object_is_type(v, json_type_null)) return 0;
-    if (!json_object_is_type(v, json_type_string)) return type_err(what, strct, field, v, "string");
+    char *s = NULL;
+    bool is_null;
+    if (!ht_yaml_string_coerce(v, &s, &is_null)) return type_err(what, strct, field, v, "string");
+    if (is_null) return 0;
     free(*out);
-    *out = strdup(json_object_get_string(v));
+    *out = s;
     return 0;
 }
 
@@ -688,12 +717,14 @@ static int get_strlist(json_object *o, const char *field, char ***out, size_t *n
     char **arr = calloc(len + 1, sizeof *arr);
     for (size_t i = 0; i < len; i++) {
         json_object *e = json_object_array_get_idx(v, i);
-        if (e && !json_object_is_type(e, json_type_string)) {
+        bool is_null;
+        char *s = NULL;
+        if (!ht_yaml_string_coerce(e, &s, &is_null)) {
             for (size_t k = 0; k < i; k++) free(arr[k]);
             free(arr);
             return type_err(what, strct, field, e, "string");
         }
-        arr[i] = strdup(e ? json_object_get_string(e) : "");
+        arr[i] = is_null ? strdup("") : s;
     }
     *out = arr;
     *n = len;
@@ -812,16 +843,21 @@ static int parse_metadata(const char *data, size_t len, ht_cmeta *m, const char 
             rc = type_err(what, "Metadata", "annotations", ann, "map[string]string");
             goto out;
         }
+        json_object *conv = json_object_new_object();
         json_object_object_foreach(ann, k, v)
         {
-            (void)k;
-            if (v && !json_object_is_type(v, json_type_string)) {
+            char *sv = NULL;
+            bool is_null;
+            if (!ht_yaml_string_coerce(v, &sv, &is_null)) {
+                json_object_put(conv);
                 rc = type_err(what, "Metadata", "annotations", v, "string");
                 goto out;
             }
+            json_object_object_add(conv, k, json_object_new_string(is_null ? "" : sv));
+            free(sv);
         }
         json_object_put(m->annotations);
-        m->annotations = json_object_get(ann);
+        m->annotations = conv;
     }
     json_object *mt = jfield(o, "maintainers");
     if (mt && !json_object_is_type(mt, json_type_null)) {

@@ -78,7 +78,8 @@ static pthread_once_t sep_once = PTHREAD_ONCE_INIT;
 static void sep_init(void)
 {
     char err[128];
-    sep_re = ht_regex_compile("(?m)^---[ \t]*", 14, err, sizeof err);
+    static const char pat[] = "(?m)^---[ \t]*";
+    sep_re = ht_regex_compile(pat, sizeof pat - 1, err, sizeof err);
 }
 
 static size_t trim_left_space(const char *s, size_t n)
@@ -138,36 +139,43 @@ static int decode_head(ht_ctx *cx, const char *path, const char *text, size_t n,
                      path, json_kind(o));
         goto out;
     }
+    char *sv = NULL;
+    bool is_null;
     json_object *av = ci_field(o, "apiVersion");
-    if (av && !json_object_is_type(av, json_type_null)) {
-        if (!json_object_is_type(av, json_type_string)) TERR("SimpleHead.apiVersion", av, "string");
+    if (!ht_yaml_string_coerce(av, &sv, &is_null)) TERR("SimpleHead.apiVersion", av, "string");
+    if (!is_null) {
         free(d->api_version);
-        d->api_version = strdup(json_object_get_string(av));
+        d->api_version = sv;
     }
     json_object *kv = ci_field(o, "kind");
-    if (kv && !json_object_is_type(kv, json_type_null)) {
-        if (!json_object_is_type(kv, json_type_string)) TERR("SimpleHead.kind", kv, "string");
+    if (!ht_yaml_string_coerce(kv, &sv, &is_null)) TERR("SimpleHead.kind", kv, "string");
+    if (!is_null) {
         free(d->kind);
-        d->kind = strdup(json_object_get_string(kv));
+        d->kind = sv;
     }
     json_object *md = ci_field(o, "metadata");
     if (md && !json_object_is_type(md, json_type_null)) {
         if (!json_object_is_type(md, json_type_object)) TERR("SimpleHead.metadata", md, "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }");
         json_object *nv = ci_field(md, "name");
-        if (nv && !json_object_is_type(nv, json_type_null)) {
-            if (!json_object_is_type(nv, json_type_string)) TERR("SimpleHead.metadata.name", nv, "string");
+        if (!ht_yaml_string_coerce(nv, &sv, &is_null)) TERR("SimpleHead.metadata.name", nv, "string");
+        if (!is_null) {
             free(d->name);
-            d->name = strdup(json_object_get_string(nv));
+            d->name = sv;
         }
         json_object *an = ci_field(md, "annotations");
         if (an && !json_object_is_type(an, json_type_null)) {
             if (!json_object_is_type(an, json_type_object)) TERR("SimpleHead.metadata.annotations", an, "map[string]string");
+            json_object *conv = json_object_new_object();
             json_object_object_foreach(an, k, v)
             {
-                (void)k;
-                if (v && !json_object_is_type(v, json_type_string)) TERR("SimpleHead.metadata.annotations", v, "string");
+                if (!ht_yaml_string_coerce(v, &sv, &is_null)) {
+                    json_object_put(conv);
+                    TERR("SimpleHead.metadata.annotations", v, "string");
+                }
+                json_object_object_add(conv, k, json_object_new_string(is_null ? "" : sv));
+                free(sv);
             }
-            d->annotations = json_object_get(an);
+            d->annotations = conv;
         }
     }
 #undef TERR

@@ -280,7 +280,8 @@ static ht_val chart_map(ht_ctx *cx, const ht_rchart *rc)
         mput(cx, e, "Condition", sz(cx, d->condition));
         mput(cx, e, "Tags", strlist_any(cx, d->tags, d->ntags));
         mput(cx, e, "Enabled", ht_bool(d->enabled));
-        ht_val iv = d->import_values ? ht_from_json(cx, d->import_values, HT_M_ANY) : ht_list_new(cx, 0, HT_L_ANY);
+        ht_val iv = d->import_out ? *(ht_val *)d->import_out
+                  : d->import_values ? ht_from_json(cx, d->import_values, HT_M_ANY) : ht_list_new(cx, 0, HT_L_ANY);
         mput(cx, e, "ImportValues", iv);
         mput(cx, e, "Alias", sz(cx, d->alias));
         deps.v.l->items[deps.v.l->n++] = e;

@@ -24,6 +24,7 @@ typedef struct ht_cdep {
     size_t ntags;
     bool enabled;
     json_object *import_values; /* array or NULL */
+    void *import_out;           /* render side: ht_val* of the processed list */
 } ht_cdep;
 
 typedef struct ht_maint {
@@ -100,6 +101,11 @@ typedef struct ht_rchart {
 
 ht_rchart *ht_rchart_build(ht_ctx *cx, const ht_chart *c, ht_rchart *parent);
 const char *ht_rchart_full_path(ht_ctx *cx, const ht_rchart *c);
+
+/* sigs.k8s.io/yaml into a Go string field: strings as they are, numbers and
+ * bools converted to text (floats with float32 precision), null -> false
+ * (leave the field alone); false for objects and arrays (a type error) */
+bool ht_yaml_string_coerce(json_object *v, char **out, bool *is_null);
 
 /* values.c */
 ht_val ht_coalesce_values(ht_ctx *cx, ht_rchart *c, ht_val vals, bool merge);

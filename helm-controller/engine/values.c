@@ -40,6 +40,7 @@ ht_rchart *ht_rchart_build(ht_ctx *cx, const ht_chart *c, ht_rchart *parent)
     r->reqs_nil = c->meta.deps == NULL;
     r->nreqs = c->meta.ndeps;
     r->reqs = ht_cx_alloc(cx, (r->nreqs + 1) * sizeof *r->reqs);
+    memset(r->reqs, 0, (r->nreqs + 1) * sizeof *r->reqs);
     for (size_t i = 0; i < r->nreqs; i++) {
         const ht_cdep *d = &c->meta.deps[i];
         ht_cdep *o = &r->reqs[i];
@@ -498,6 +499,8 @@ static int process_import_values(ht_ctx *cx, ht_rchart *c)
         ht_cdep *r = &c->reqs[i];
         if (!r->import_values) continue;
         size_t n = json_object_array_length(r->import_values);
+        ht_val outiv = ht_nil();
+        outiv.k = HT_LIST;
         for (size_t k = 0; k < n; k++) {
             json_object *iv = json_object_array_get_idx(r->import_values, k);
             if (iv && json_object_is_type(iv, json_type_object)) {
@@ -510,6 +513,10 @@ static int process_import_values(ht_ctx *cx, ht_rchart *c)
                 else ht_sb_puts(&child, "<nil>");
                 if (pv) fmt_v(cx, *pv, &parent);
                 else ht_sb_puts(&parent, "<nil>");
+                ht_val pair = ht_map_new(cx, HT_M_STRING);
+                ht_map_set(cx, pair.v.m, "child", 5, ht_sb_val(&child));
+                ht_map_set(cx, pair.v.m, "parent", 6, ht_sb_val(&parent));
+                ht_list_push(cx, &outiv, pair);
                 ht_sb tp;
                 ht_sb_init(&tp, cx);
                 ht_sb_puts(&tp, r->name);
@@ -520,6 +527,14 @@ static int process_import_values(ht_ctx *cx, ht_rchart *c)
                 if (!ok) continue;
                 b = coalesce_tables(cx, b, path_to_map(cx, ht_sb_val(&parent).v.s, vv), "", true, 0);
             } else if (iv && json_object_is_type(iv, json_type_string)) {
+                ht_val pair = ht_map_new(cx, HT_M_STRING);
+                ht_sb ch;
+                ht_sb_init(&ch, cx);
+                ht_sb_puts(&ch, "exports.");
+                ht_sb_puts(&ch, json_object_get_string(iv));
+                ht_map_set(cx, pair.v.m, "child", 5, ht_sb_val(&ch));
+                ht_map_set(cx, pair.v.m, "parent", 6, ht_str_static(".", 1));
+                ht_list_push(cx, &outiv, pair);
                 ht_sb tp;
                 ht_sb_init(&tp, cx);
                 ht_sb_puts(&tp, r->name);
@@ -531,6 +546,9 @@ static int process_import_values(ht_ctx *cx, ht_rchart *c)
                 b = coalesce_tables(cx, b, vm, "", true, 0);
             }
         }
+        ht_val *keep = ht_cx_alloc(cx, sizeof *keep);
+        *keep = outiv;
+        r->import_out = keep;
     }
     cvals = ht_deep_copy(cx, cvals);
     c->values = coalesce_tables(cx, cvals, b, "", true, 0);

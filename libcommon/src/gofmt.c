@@ -145,6 +145,21 @@ size_t fc_go_format_float(double v, char fmt, int prec, char *out, size_t n)
     return fmt_f(out, n, neg, d, nd, dp, prec - dp > 0 ? prec - dp : 0);
 }
 
+size_t fc_go_format_float32(double v, char fmt, char *out, size_t n)
+{
+    float f = (float)v;
+    if (isnan(f) || isinf(f)) return fc_go_format_float(f, fmt, -1, out, n);
+    /* shortest decimal that reads back as the same float32; such a string
+     * has at most 9 significant digits, so the double it parses to prints
+     * back with exactly those digits */
+    char tmp[64];
+    for (int p = 1; p <= 9; p++) {
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, (double)f);
+        if (strtof(tmp, NULL) == f) break;
+    }
+    return fc_go_format_float(strtod(tmp, NULL), fmt, -1, out, n);
+}
+
 size_t fc_go_json_float(double v, char *out, size_t n)
 {
     if (isnan(v) || isinf(v)) return (size_t)snprintf(out, n, "null");

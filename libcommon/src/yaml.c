@@ -295,6 +295,7 @@ typedef struct {
     anchor *anchors;
     char err[512];
     int line;
+    bool in_key; /* parsing a mapping key: .inf/.nan are fine there */
 } pstate;
 
 static void anchors_free(pstate *s)
@@ -401,7 +402,7 @@ static int scalar_value(pstate *s, yaml_event_t *ev, json_object **out, bool *is
     case R_INT: *out = json_object_new_int64(r.i); return 0;
     case R_UINT: *out = json_object_new_uint64(r.u); return 0;
     case R_FLOAT:
-        if (isnan(r.f) || isinf(r.f))
+        if ((isnan(r.f) || isinf(r.f)) && !s->in_key)
             return perr(s, (int)ev->start_mark.line + 1, "json: unsupported value: %s", v);
         *out = fc_json_new_double(r.f);
         return 0;
@@ -425,7 +426,11 @@ static int key_string(pstate *s, json_object *k, int line, char **out)
         break;
     case json_type_boolean: *out = strdup(json_object_get_boolean(k) ? "true" : "false"); break;
     case json_type_double:
-        fc_go_format_float((float)json_object_get_double(k), 'g', -1, buf, sizeof buf);
+        /* strconv.FormatFloat(key, 'g', -1, 32), with YAML's spellings */
+        fc_go_format_float32(json_object_get_double(k), 'g', buf, sizeof buf);
+        if (strcmp(buf, "+Inf") == 0) snprintf(buf, sizeof buf, ".inf");
+        else if (strcmp(buf, "-Inf") == 0) snprintf(buf, sizeof buf, "-.inf");
+        else if (strcmp(buf, "NaN") == 0) snprintf(buf, sizeof buf, ".nan");
         *out = strdup(buf);
         break;
     default: return perr(s, line, "%s", "unsupported map key type (mapping or sequence keys are not allowed)");
@@ -482,7 +487,10 @@ static int parse_mapping(pstate *s, yaml_event_t *start, unsigned depth, json_ob
         bool is_merge = false;
         int kline = (int)kev.start_mark.line + 1;
         if (kev.type == YAML_SCALAR_EVENT && !kev.data.scalar.anchor) {
-            if (scalar_value(s, &kev, &k, &is_merge)) { yaml_event_delete(&kev); goto fail; }
+            s->in_key = true;
+            int krc = scalar_value(s, &kev, &k, &is_merge);
+            s->in_key = false;
+            if (krc) { yaml_event_delete(&kev); goto fail; }
             if (count_node(s, 1, kline)) { json_object_put(k); yaml_event_delete(&kev); goto fail; }
             kn = 1;
             yaml_event_delete(&kev);

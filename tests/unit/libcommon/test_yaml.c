@@ -149,3 +149,25 @@ TEST(yaml_key_order_natural)
     CHECK(fc_yaml_key_cmp("B", "a") < 0);
     CHECK(fc_yaml_key_cmp("ab", "abc") < 0);
 }
+
+/* sigs.k8s.io/yaml formats float keys (and numbers read into string
+ * fields) with strconv.FormatFloat(f, 'g', -1, 32) */
+TEST(gofmt_float32_shortest)
+{
+    char b[64];
+    fc_go_format_float32(1.1, 'g', b, sizeof b);
+    CHECK_STR(b, "1.1");
+    fc_go_format_float32(5.0, 'g', b, sizeof b);
+    CHECK_STR(b, "5");
+    fc_go_format_float32(1.123456789, 'g', b, sizeof b);
+    CHECK_STR(b, "1.1234568");
+    fc_go_format_float32(1234567.0, 'g', b, sizeof b);
+    CHECK_STR(b, "1.234567e+06");
+    fc_go_format_float32(0.1, 'g', b, sizeof b);
+    CHECK_STR(b, "0.1");
+}
+
+TEST(yaml_float_keys_as_strings)
+{
+    CHECK_STR(to_json("1.1: a\n2.50: b\n.inf: c\n"), "{\"1.1\":\"a\",\"2.5\":\"b\",\".inf\":\"c\"}");
+}
