@@ -232,7 +232,8 @@ static ht_val validate_type(state *s, ht_val v, uint8_t p)
     ht_val c = ht_strip(v);
     if (v.fl & HT_FL_IFACE) {
         if (v.k != HT_NIL && assignable(c, p)) return c;
-        errorf(s, "wrong type for value; expected %s; got %s", ptype_name(p), vtype(v));
+        /* a non-nil interface was unwrapped before the error */
+        errorf(s, "wrong type for value; expected %s; got %s", ptype_name(p), v.k == HT_NIL ? "interface {}" : ht_type_name(c));
     }
     if (!assignable(c, p)) errorf(s, "wrong type for value; expected %s; got %s", ptype_name(p), vtype(v));
     return c;

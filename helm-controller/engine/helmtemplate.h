@@ -124,6 +124,10 @@ typedef struct ht_release {
 } ht_release;
 
 int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_opts *opts, ht_release **out);
+/* The last ht_render error of this thread in full (fc_err_msg() is capped
+ * at FC_ERR_MSG_MAX); the code is FC_EINVALID when rendering itself failed
+ * (Helm then adds "Use --debug flag ..."), another FC_E* code before. */
+const char *ht_last_error(void);
 void ht_release_free(ht_release *r);
 /* What `helm template` prints on stdout (malloc'd, NUL-terminated). */
 char *ht_release_template_output(const ht_release *r, bool include_crds, bool skip_tests, size_t *len);

@@ -735,9 +735,15 @@ out:
     return NULL;
 }
 
+static __thread char *last_error;
+
+const char *ht_last_error(void) { return last_error ? last_error : fc_err_msg(); }
+
 int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_opts *opts, ht_release **out)
 {
     *out = NULL;
+    free(last_error);
+    last_error = NULL;
     ht_render_opts defo = {0};
     job j = {chart, values, opts ? opts : &defo, NULL, 0, NULL, 0};
     j.rel = calloc(1, sizeof *j.rel);
@@ -756,7 +762,7 @@ int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_op
     }
     if (j.rc) {
         int rc = fc_err_set(j.rc, "%s", j.err ? j.err : "render failed");
-        free(j.err);
+        last_error = j.err; /* the untruncated text */
         ht_release_free(j.rel);
         return rc;
     }

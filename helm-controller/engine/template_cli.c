@@ -283,7 +283,7 @@ int ht_template_cli(int argc, char **argv)
     opts.enable_dns = vals[O_ENABLE_DNS].b;
     if (ht_render(chart, values, &opts, &rel)) {
         const fc_error *e = fc_err_last();
-        fprintf(stderr, "Error: %s%s\n", e->msg, e->code == FC_EINVALID ? "\n\nUse --debug flag to render out invalid YAML" : "");
+        fprintf(stderr, "Error: %s%s\n", ht_last_error(), e->code == FC_EINVALID ? "\n\nUse --debug flag to render out invalid YAML" : "");
         goto done;
     }
     size_t len = 0;

@@ -43,8 +43,26 @@ int ht_errf(ht_ctx *cx, const char *fmt, ...)
     return -1;
 }
 
+#define MAX_ERR_MSG ((size_t)1 << 20)
+#define MAX_CHAIN 64
+
 void ht_err_set_chain(ht_ctx *cx, char *msg, bool is_exec, bool wrap_previous)
 {
+    /* bound pathological nesting (each wrap repeats the inner text): cap
+     * one message at 1 MiB and the chain at 64 links (outermost and
+     * innermost kept) */
+    if (msg && strlen(msg) > MAX_ERR_MSG) {
+        size_t n = strlen(msg), half = MAX_ERR_MSG / 2;
+        memcpy(msg + half, " ... ", 5);
+        memmove(msg + half + 5, msg + n - half, half + 1);
+    }
+    if (wrap_previous && cx->nchain >= MAX_CHAIN) {
+        /* drop the link just past the middle */
+        int mid = cx->nchain / 2;
+        free(cx->chain[mid]);
+        memmove(cx->chain + mid, cx->chain + mid + 1, (size_t)(cx->nchain - mid - 1) * sizeof *cx->chain);
+        cx->nchain--;
+    }
     /* new chain: msg, then (when wrapping) the previous chain */
     int keep = wrap_previous ? cx->nchain : 0;
     char **nc = malloc((size_t)(keep + 1) * sizeof *nc);
