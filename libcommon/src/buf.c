@@ -82,7 +82,10 @@ int fc_buf_printf(fc_buf *b, const char *fmt, ...)
 
 char *fc_buf_detach(fc_buf *b, size_t *len)
 {
-    if (!b->ptr && grow(b, 0)) return NULL;
+    if (!b->ptr) {
+        if (grow(b, 0)) return NULL;
+        b->ptr[0] = 0; /* an empty buffer still yields a C string */
+    }
     char *p = b->ptr;
     if (len) *len = b->len;
     b->ptr = NULL;
@@ -105,6 +108,6 @@ int fc_buf_read_file(fc_buf *b, const char *path)
     }
     if (!rc && ferror(f)) rc = fc_err_set(FC_EIO, "read %s: %s", path, strerror(errno));
     fclose(f);
-    if (!rc && !b->ptr) rc = grow(b, 0);
+    if (!rc && !b->ptr && !(rc = grow(b, 0))) b->ptr[0] = 0;
     return rc;
 }
