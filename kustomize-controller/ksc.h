@@ -1,0 +1,78 @@
+/*
+ * ksc.h: internal interfaces of kustomize-controller (prefix ksc_), shared by
+ * the files at the top of kustomize-controller/. The kustomize engine itself
+ * lives in engine/ behind engine/kustomize.h; libcommon provides the runtime.
+ *
+ *   controller.c  flags, kind table, watches (sources, dependencies), startup
+ *   reconcile.c   the Kustomization reconcile: source, dependencies, fetch,
+ *                 build, apply, inventory, prune, health, status, events
+ *   finalize.c    deletion (deletionPolicy)
+ *   artifact.c    shared, reference-counted download+extraction cache and
+ *                 per-reconcile private workspaces
+ *   generate.c    kustomization.yaml generation/patching from the spec
+ *   envsubst.c    Flux's ${var} language
+ *   varsub.c      postBuild: variables onto built objects
+ *   inventory.c   inventory ids, diffs and status.history
+ *   client.c      impersonation and kubeConfig clients
+ *   prune.c       Namespace protection for prune/deletion
+ */
+#ifndef KSC_H
+#define KSC_H
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "fc/buf.h"
+#include "fc/strmap.h"
+
+/* ------------------------------------------------------------ envsubst.c */
+
+#define KSC_ENVSUBST_MAX_DEPTH 64
+
+/* Value of a variable, or NULL when it is not defined. */
+typedef const char *(*ksc_subst_lookup)(const char *name, void *arg);
+
+typedef struct ksc_envsubst_opts {
+    ksc_subst_lookup lookup;
+    void *arg;
+    bool strict;      /* undefined variable without a default is an error */
+    size_t max_out;   /* cap on the result (0 = none) */
+    size_t max_nodes; /* cap on parsed nodes (0 = 1,000,000) */
+} ksc_envsubst_opts;
+
+/* Substitute in[0..len) into out. On error the message is Flux's
+ * ("bad substitution", "variable not set (strict mode): \"X\"", ...) and
+ * *err_offset (if given) is the byte offset of the failing expression. */
+int ksc_envsubst(const char *in, size_t len, const ksc_envsubst_opts *opts, fc_buf *out, size_t *err_offset);
+/* Flux's variable name rule: ^[_[:alpha:]][_[:alpha:][:digit:]]*$ */
+bool ksc_envsubst_var_name_valid(const char *name);
+
+/* -------------------------------------------------------------- varsub.c */
+
+/* Evidence of how scalars containing '$' were written in the source YAML
+ * (plain or quoted), keyed by their parent mapping key; see varsub.c. */
+typedef struct ksc_styles ksc_styles;
+ksc_styles *ksc_styles_new(void);
+void ksc_styles_free(ksc_styles *s);
+/* Record the scalars of a YAML stream; errors in the text are ignored. */
+void ksc_styles_scan_text(ksc_styles *s, const char *yaml, size_t len);
+/* Record every *.yaml / *.yml / Kustomization file below root (bounded). */
+void ksc_styles_scan_tree(ksc_styles *s, const char *root);
+
+typedef struct ksc_varsub {
+    fc_strmap *vars;      /* name -> malloc'd value (newlines removed) */
+    bool strict;          /* StrictPostBuildSubstitutions */
+    ksc_styles *styles;   /* may be NULL: plain style assumed */
+    const char *tree;     /* scanned lazily into styles when first needed */
+    bool tree_scanned;
+} ksc_varsub;
+
+/* Apply postBuild substitution to obj (unless it is labelled or annotated
+ * kustomize.toolkit.fluxcd.io/substitute: disabled). *out is a new object
+ * (or a new reference to obj when nothing changed). Errors read
+ * "post build failed for '<gvk>/<name>' at <field>: envsubst error: ...". */
+int ksc_varsub_object(ksc_varsub *vs, json_object *obj, json_object **out);
+/* "apps_v1_Deployment" (kustomize's resid.Gvk string). */
+void ksc_gvk_string(json_object *obj, fc_buf *out);
+
+#endif
