@@ -75,4 +75,32 @@ int ksc_varsub_object(ksc_varsub *vs, json_object *obj, json_object **out);
 /* "apps_v1_Deployment" (kustomize's resid.Gvk string). */
 void ksc_gvk_string(json_object *obj, fc_buf *out);
 
+/* ------------------------------------------------------------ generate.c */
+
+/* Write the kustomization file of dir (inside the workspace root) from the
+ * Kustomization spec: generate one listing the YAML files below dir when
+ * there is none, then apply targetNamespace, namePrefix, nameSuffix,
+ * patches, components and images. Errors name files relative to root. */
+int ksc_generate(json_object *spec, const char *root, const char *dir);
+
+/* ----------------------------------------------------------- inventory.c */
+
+#define KSC_HISTORY_MAX 5
+
+typedef struct ksc_objref {
+    char *ns, *name, *group, *kind, *version;
+} ksc_objref;
+
+/* "<ns>_<name>_<group>_<kind>" (":" in names as "__") appended to out. */
+void ksc_inv_id(fc_buf *out, const char *ns, const char *name, const char *group, const char *kind);
+int ksc_inv_parse_id(const char *id, ksc_objref *out);
+void ksc_objref_dispose(ksc_objref *r);
+/* {apiVersion, kind, metadata: {name, namespace}} */
+json_object *ksc_objref_to_object(const ksc_objref *r);
+/* Minimal objects for the entries of old_entries missing from new_entries. */
+json_object *ksc_inv_diff(json_object *old_entries, json_object *new_entries);
+/* Record a reconcile outcome in obj's status.history (Flux's Upsert). */
+void ksc_history_upsert(json_object *obj, const char *digest, int64_t now_wall_ns, int64_t duration_ns,
+                        const char *outcome, const char *revision, const char *origin);
+
 #endif
