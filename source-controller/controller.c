@@ -86,6 +86,7 @@ static void on_shutdown(fc_manager *m, void *arg)
     fc_httpd_stop(artifact_server);
     artifact_server = NULL;
     sc_storage_dispose(&sc_store);
+    sc_git_global_shutdown();
 }
 
 int source_controller_main(int argc, char **argv)

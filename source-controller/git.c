@@ -77,12 +77,31 @@ void sc_git_result_dispose(sc_git_result *r)
     memset(r, 0, sizeof *r);
 }
 
+void sc_git_global_shutdown(void) { git_libgit2_shutdown(); }
+
+/* An anonymous remote that ignores url.*.insteadOf (the spec URL is used as
+ * given; this also avoids libgit2 1.5's regex-match leak on config keys). */
+static int new_remote(git_remote **out, git_repository *repo, const char *url)
+{
+    git_remote_create_options o;
+    git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    o.repository = repo;
+    o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    return git_remote_create_with_opts(out, url, &o);
+}
+
 int sc_git_global_init(void)
 {
     if (git_libgit2_init() < 0) return fc_err_set(FC_ERR, "libgit2 initialisation failed");
     git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 1);
     git_libgit2_opts(GIT_OPT_SET_USER_AGENT, "source-controller (fluxc)");
+    /* the host's git configuration (~/.gitconfig, /etc/gitconfig) must not change
+     * what a GitRepository fetches */
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, "");
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, "");
+    git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_PROGRAMDATA, "");
     if (access("/etc/ssl/certs/ca-certificates.crt", R_OK) == 0)
         git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs");
     return 0;
@@ -719,7 +738,7 @@ static int fetch_into(gctx *g, git_repository *repo, const char *url, const char
 {
     git_remote *remote = NULL;
     int rc = 0;
-    if (git_remote_create_anonymous(&remote, repo, url)) return git_fail(g, kind, "failed to create remote");
+    if (new_remote(&remote, repo, url)) return git_fail(g, kind, "failed to create remote");
     git_fetch_options fo;
     git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     setup_callbacks(&fo.callbacks, g);
@@ -928,7 +947,7 @@ int sc_git_sync(const sc_git_opts *o, sc_git_result *r, sc_git_errkind *kind)
             po.certificate_check = cert_cb;
             po.payload = &g;
         }
-        if (git_remote_create_anonymous(&remote, repo, o->url)) {
+        if (new_remote(&remote, repo, o->url)) {
             rc = git_fail(&g, kind, "failed to create remote");
             goto out;
         }

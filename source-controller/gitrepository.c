@@ -27,6 +27,7 @@
 #include "fc/sourceignore.h"
 #include "fc/tarball.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,22 @@ static fc_result fail(fc_rctx *r, const char *cond, const char *reason, fc_resul
     fc_rctx_event(r, FC_EVENT_WARNING, reason, NULL, "%s", m ? m : "");
     free(m);
     return res;
+}
+
+/* Reconciling=True/Progressing with msg; Ready=Unknown unless Ready is already
+ * False (a retry keeps the failure visible in `kubectl get`); patched now. */
+static void progressing(fc_rctx *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progressing(fc_rctx *r, const char *fmt, ...)
+{
+    char *m = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&m, fmt, ap) < 0) m = NULL;
+    va_end(ap);
+    fc_cond_mark_reconciling(r->obj, "Progressing", m ? m : "");
+    if (!fc_cond_is_false(r->obj, "Ready")) fc_cond_set(r->obj, "Ready", "Unknown", "Progressing", m ? m : "");
+    free(m);
+    fc_rctx_patch_status(r);
 }
 
 static char *secret_value(json_object *secret, const char *key)
@@ -214,7 +231,7 @@ static fc_result step_storage(state *s)
     }
     if (!fc_json_get(r->obj, "status.artifact")) {
         fc_cond_delete(r->obj, "ArtifactInStorage");
-        fc_rctx_progressing(r, "building artifact%s", missing ? ": disappeared from storage" : "");
+        progressing(r, "building artifact%s", missing ? ": disappeared from storage" : "");
         return fc_success();
     }
     /* keep the URL current with --storage-adv-addr */
@@ -465,7 +482,7 @@ static fc_result step_source(state *s)
     if (includes_differ(s->includes, seen)) {
         const char *m = "included artifacts differ from last observed includes";
         if (seen) fc_cond_set(r->obj, "ArtifactOutdated", "True", "IncludeChange", m);
-        fc_rctx_progressing(r, "building artifact: %s", m);
+        progressing(r, "building artifact: %s", m);
     }
     fc_cond_delete(r->obj, "ArtifactOutdated");
 
@@ -520,7 +537,7 @@ static fc_result step_source(state *s)
     const char *cur = art ? fc_json_get_str(art, "revision") : NULL;
     if (!cur || strcmp(cur, s->revision)) {
         if (art) fc_cond_setf(r->obj, "ArtifactOutdated", "True", "NewRevision", "new upstream revision '%s'", s->revision);
-        fc_rctx_progressing(r, "building artifact: new upstream revision '%s'", s->revision);
+        progressing(r, "building artifact: new upstream revision '%s'", s->revision);
     }
 out:
     free_list(sparse);
@@ -762,7 +779,7 @@ static fc_result reconcile(fc_rctx *r)
         goto out;
     }
     int64_t og = fc_json_get_int(r->obj, "status.observedGeneration", -1);
-    if (og != r->generation) fc_rctx_progressing(r, "processing object: new generation %lld -> %lld", (long long)og, (long long)r->generation);
+    if (og != r->generation) progressing(r, "processing object: new generation %lld -> %lld", (long long)og, (long long)r->generation);
 
     res = step_storage(&s);
     if (res.kind != FC_RESULT_SUCCESS) goto out;

@@ -114,6 +114,7 @@ typedef struct sc_git_result {
 void sc_git_result_dispose(sc_git_result *r);
 
 int sc_git_global_init(void);
+void sc_git_global_shutdown(void);
 /* Resolve, fetch and check out. On failure returns non-zero, sets the last
  * error message and *kind. */
 int sc_git_sync(const sc_git_opts *o, sc_git_result *r, sc_git_errkind *kind);

@@ -251,4 +251,5 @@ check_eq "deletion removes the storage directory and cache" \
 
 kill -TERM "$SC_PID"; wait "$SC_PID"; rc=$?; SC_PID=
 check_eq "graceful shutdown" "$rc" "0"
+[ "$rc" = 0 ] || grep -v '^{"level"' "$work/sc.log" | head -60 >&2
 finish
