@@ -232,7 +232,7 @@ static int parse_into(json_object *root, nc_event *e)
             e->meta[e->nmeta].value = strdup(json_object_get_string(v));
             e->nmeta++;
         }
-        qsort(e->meta, e->nmeta, sizeof *e->meta, kv_cmp);
+        if (e->nmeta) qsort(e->meta, e->nmeta, sizeof *e->meta, kv_cmp);
     }
     return 0;
 }
@@ -587,7 +587,7 @@ void nc_event_combine_metadata(nc_event *e, json_object *event_metadata, const c
             nc_event_meta_set(&merged, k, e->meta[i].value);
             note_source(&srcs, &nsrcs, k, s_obj);
         }
-    qsort(srcs, nsrcs, sizeof *srcs, src_cmp);
+    if (nsrcs) qsort(srcs, nsrcs, sizeof *srcs, src_cmp);
     fc_buf cb;
     fc_buf_init(&cb, 0);
     for (size_t i = 0; i < nsrcs; i++) {

@@ -283,3 +283,20 @@ TEST(ratelimit_memory_bounded)
     CHECK_INT(nc_ratelimit_len(rl), 1);
     nc_ratelimit_free(rl);
 }
+
+TEST(events_without_metadata)
+{
+    nc_event *e = parse("{\"involvedObject\":{\"kind\":\"TestKind\",\"name\":\"a\",\"namespace\":\"b\"},\"metadata\":{}}");
+    nc_event_cleanup_metadata(e);
+    char *conflicts = NULL;
+    nc_event_combine_metadata(e, NULL, NULL, &conflicts);
+    CHECK(conflicts == NULL);
+    CHECK_INT(e->nmeta, 0);
+    char key[65];
+    nc_event_key(e, true, key);
+    CHECK_INT(strlen(key), 64);
+    char *s = nc_event_dump(e);
+    CHECK(strstr(s, "metadata") == NULL);
+    free(s);
+    nc_event_free(e);
+}
