@@ -84,7 +84,7 @@ static int scan(scan_ctx *c, const char *dir, int depth)
         }
         names[n++] = strdup(e->d_name);
     }
-    qsort(names, n, sizeof *names, cmp_str); /* filepath.Walk order */
+    if (n) qsort(names, n, sizeof *names, cmp_str); /* filepath.Walk order */
     for (size_t i = 0; i < n && !rc; i++) {
         char path[4096];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) {

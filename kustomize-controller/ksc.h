@@ -103,4 +103,36 @@ json_object *ksc_inv_diff(json_object *old_entries, json_object *new_entries);
 void ksc_history_upsert(json_object *obj, const char *digest, int64_t now_wall_ns, int64_t duration_ns,
                         const char *outcome, const char *revision, const char *origin);
 
+/* ------------------------------------------------------------ artifact.c */
+
+typedef struct ksc_artifact ksc_artifact;
+typedef struct ksc_artifacts ksc_artifacts;
+
+typedef struct ksc_artifact_opts {
+    int http_retry;               /* --http-retry */
+    const char *host_override;    /* SOURCE_CONTROLLER_LOCALHOST */
+    int64_t min_backoff_ns, max_backoff_ns; /* 0 = fetch defaults */
+    uint64_t max_download_bytes;  /* 0 = fetch default */
+    uint64_t max_untar_bytes;     /* 0 = extraction default */
+} ksc_artifact_opts;
+
+typedef struct ksc_artifact_stats {
+    uint64_t fetches, hits, failures, evicted;
+} ksc_artifact_stats;
+
+/* Cache rooted at base (created; removed by _free). */
+ksc_artifacts *ksc_artifacts_new(const char *base, const ksc_artifact_opts *o);
+void ksc_artifacts_free(ksc_artifacts *a);
+/* The extracted tree of an artifact, downloaded and extracted at most once
+ * while it stays cached; FC_ENOTFOUND when the server answers 404. */
+int ksc_artifacts_acquire(ksc_artifacts *a, const char *url, const char *digest, const char *revision,
+                          ksc_artifact **out);
+void ksc_artifacts_release(ksc_artifacts *a, ksc_artifact *e);
+const char *ksc_artifact_dir(const ksc_artifact *e);
+void ksc_artifacts_get_stats(ksc_artifacts *a, ksc_artifact_stats *out);
+/* A private copy of the tree made of hard links (*out: malloc'd path). */
+int ksc_workspace_new(ksc_artifacts *a, const ksc_artifact *e, char **out);
+/* rm -rf (also read-only trees). */
+void ksc_rmtree(const char *dir);
+
 #endif

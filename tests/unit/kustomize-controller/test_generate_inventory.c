@@ -96,6 +96,7 @@ TEST(generate_lists_yaml_files_and_applies_spec)
     CHECK(find(res, "Service", "p-svc") != NULL);
     json_object_put(res);
     json_object_put(spec);
+    ksc_rmtree(root);
 }
 
 TEST(generate_edits_existing_file_and_reports_bad_yaml)
@@ -135,6 +136,7 @@ TEST(generate_edits_existing_file_and_reports_bad_yaml)
     CHECK(ksc_generate(spec, root, dir) != 0);
     CHECK_CONTAINS(fc_err_msg(), "must be local and relative");
     json_object_put(spec);
+    ksc_rmtree(root);
 }
 
 TEST(generate_empty_directory_and_missing_components)
@@ -151,6 +153,7 @@ TEST(generate_empty_directory_and_missing_components)
     CHECK_INT(json_object_array_length(res), 0);
     json_object_put(res);
     json_object_put(spec);
+    ksc_rmtree(root);
 }
 
 TEST(inventory_ids_roundtrip)
