@@ -761,6 +761,13 @@ static int parse_time(ht_ctx *cx, const char *layout, size_t ln, const char *val
     return 0;
 }
 
+/* time.Parse for other engine files (schema formats); error text in cx */
+int ht_time_parse(ht_ctx *cx, const char *layout, const char *val, size_t vn)
+{
+    ht_time t;
+    return parse_time(cx, layout, strlen(layout), val, vn, &t);
+}
+
 const char *quote_tmp(ht_ctx *cx, const char *s, size_t n)
 {
     ht_sb sb;

@@ -395,6 +395,8 @@ uint64_t ht_rand_below(uint64_t n);
 /* time helpers (funcs_date.c) */
 void ht_time_string(const ht_time *t, ht_sb *out);
 void ht_time_rfc3339nano(const ht_time *t, char *out, size_t n);
+/* time.Parse(layout, val) validity; -1 with Go's error text in cx */
+int ht_time_parse(ht_ctx *cx, const char *layout, const char *val, size_t vn);
 /* abort the render: run the cleanup stack, set the error, longjmp */
 __attribute__((noreturn)) void ht_fatal(ht_ctx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* malloc'd temporaries that must be released if the render aborts */

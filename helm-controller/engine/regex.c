@@ -1113,7 +1113,7 @@ bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, 
         nl = tmp;
         pos += (size_t)w;
     }
-    if (found) memcpy(caps, matched, (size_t)m.nslots * sizeof(int));
+    if (found && caps) memcpy(caps, matched, (size_t)m.nslots * sizeof(int));
     free(cl.t);
     free(nl.t);
     free(cl.dense_gen);

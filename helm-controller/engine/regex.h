@@ -15,7 +15,8 @@ void ht_regex_free(ht_regex *re);
 int ht_regex_ncap(const ht_regex *re);
 /* name of group i (1-based), NULL if unnamed */
 const char *ht_regex_name(const ht_regex *re, int i);
-/* leftmost-first match searching from `start`; caps gets 2*(ncap+1) offsets */
+/* leftmost-first match searching from `start`; caps (may be NULL) gets
+ * 2*(ncap+1) offsets */
 bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, int *caps);
 
 #endif
