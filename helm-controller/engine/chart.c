@@ -962,32 +962,77 @@ static json_object *merge_maps(json_object *a, json_object *b)
     return out;
 }
 
-static int load_values(const char *data, size_t len, json_object **out)
+/* loader.LoadValues: the stream is cut into documents the way
+ * k8s.io/apimachinery's YAMLReader cuts it (a line starting with "---"
+ * followed only by blanks or a comment ends a non-empty document; such a
+ * line at the start of a document stays in it), each document is parsed on
+ * its own (so error line numbers count from the document's start) and must
+ * be a map; the maps are merged. Errors carry Helm's text without the
+ * caller's prefix. */
+int ht_values_parse(const char *data, size_t len, json_object **out)
 {
-    json_object *docs = NULL;
     fc_yaml_limits lim = {0};
     lim.max_bytes = (size_t)128 << 20;
     *out = NULL;
-    if (fc_yaml_parse_stream(data, len, &lim, &docs))
-        return fc_err_wrap("cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON");
     json_object *vals = json_object_new_object();
-    size_t n = json_object_array_length(docs);
-    for (size_t i = 0; i < n; i++) {
-        json_object *d = json_object_array_get_idx(docs, i);
-        if (!d) continue;
-        if (!json_object_is_type(d, json_type_object)) {
-            json_object_put(vals);
-            json_object_put(docs);
-            return fc_err_set(FC_EINVAL,
-                              "cannot load values.yaml: cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go value of type map[string]interface {}",
-                              json_kind(d));
+    if (!vals) return fc_err_set(FC_ENOMEM, "out of memory");
+    size_t pos = 0, doc_start = 0;
+    bool doc_empty = true;
+    while (pos <= len) {
+        bool at_end = pos == len;
+        size_t eol = pos;
+        while (eol < len && data[eol] != '\n') eol++;
+        size_t next = eol < len ? eol + 1 : len;
+        bool is_sep = false;
+        if (!at_end && eol - pos >= 3 && memcmp(data + pos, "---", 3) == 0) {
+            size_t i = pos + 3;
+            while (i < eol && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\v' || data[i] == '\f')) i++;
+            if (i < eol && data[i] != '#') {
+                size_t te = eol;
+                while (te > i && (data[te - 1] == ' ' || data[te - 1] == '\t' || data[te - 1] == '\r')) te--;
+                json_object_put(vals);
+                return fc_err_set(FC_EINVAL, "error reading yaml document: invalid Yaml document separator: %.*s", (int)(te - i),
+                                  data + i);
+            }
+            is_sep = !doc_empty;
         }
-        json_object *m = merge_maps(vals, d);
-        json_object_put(vals);
-        vals = m;
+        if (is_sep || at_end) {
+            if (!doc_empty) {
+                json_object *d = NULL;
+                if (fc_yaml_parse(data + doc_start, pos - doc_start, &lim, &d)) {
+                    json_object_put(vals);
+                    return fc_err_wrap("cannot unmarshal yaml document: error converting YAML to JSON");
+                }
+                if (d && !json_object_is_type(d, json_type_object)) {
+                    const char *k = json_kind(d);
+                    json_object_put(d);
+                    json_object_put(vals);
+                    return fc_err_set(FC_EINVAL,
+                                      "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go value of type map[string]interface {}",
+                                      k);
+                }
+                if (d) {
+                    json_object *m = merge_maps(vals, d);
+                    json_object_put(vals);
+                    json_object_put(d);
+                    vals = m;
+                }
+            }
+            if (at_end) break;
+            pos = doc_start = next;
+            doc_empty = true;
+            continue;
+        }
+        doc_empty = false;
+        pos = next;
     }
-    json_object_put(docs);
     *out = vals;
+    return 0;
+}
+
+static int load_values(const char *data, size_t len, json_object **out)
+{
+    if (ht_values_parse(data, len, out)) return fc_err_wrap("cannot load values.yaml");
     return 0;
 }
 

@@ -94,30 +94,14 @@ int ht_values_add_set(ht_values *v, ht_set_kind kind, const char *expr)
 
 static void put_json_cb(void *p) { json_object_put(p); }
 
-/* loader.LoadValues: every document a map, merged */
+/* loader.LoadValues (chart.c's ht_values_parse) into render values */
 static int load_values_doc(ht_ctx *cx, const vsrc *s, ht_val *out)
 {
-    json_object *docs = NULL;
-    fc_yaml_limits lim = {0};
-    lim.max_bytes = (size_t)128 << 20;
-    if (fc_yaml_parse_stream(s->text, s->len, &lim, &docs))
-        return ht_errf(cx, "failed to parse %s: error reading yaml document: %s", s->name, fc_err_msg());
-    ht_cleanup_push(cx, put_json_cb, docs);
-    ht_val vals = ht_map_new(cx, HT_M_ANY);
-    size_t n = json_object_array_length(docs);
-    for (size_t i = 0; i < n; i++) {
-        json_object *d = json_object_array_get_idx(docs, i);
-        if (!d) continue;
-        if (!json_object_is_type(d, json_type_object)) {
-            ht_cleanup_pop(cx, true);
-            return ht_errf(cx,
-                           "failed to parse %s: cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go value of type map[string]interface {}",
-                           s->name, json_object_is_type(d, json_type_array) ? "array" : json_object_is_type(d, json_type_string) ? "string" : json_object_is_type(d, json_type_boolean) ? "bool" : "number");
-        }
-        vals = ht_merge_maps(cx, vals, ht_from_json(cx, d, HT_M_ANY));
-    }
+    json_object *vals = NULL;
+    if (ht_values_parse(s->text, s->len, &vals)) return ht_errf(cx, "failed to parse %s: %s", s->name, fc_err_msg());
+    ht_cleanup_push(cx, put_json_cb, vals);
+    *out = ht_from_json(cx, vals, HT_M_ANY);
     ht_cleanup_pop(cx, true);
-    *out = vals;
     return 0;
 }
 

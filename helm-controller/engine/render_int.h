@@ -107,6 +107,9 @@ const char *ht_rchart_full_path(ht_ctx *cx, const ht_rchart *c);
  * (leave the field alone); false for objects and arrays (a type error) */
 bool ht_yaml_string_coerce(json_object *v, char **out, bool *is_null);
 
+/* chart.c: Helm's loader.LoadValues (documents merged); fc error without prefix */
+int ht_values_parse(const char *data, size_t len, json_object **out);
+
 /* values.c */
 ht_val ht_coalesce_values(ht_ctx *cx, ht_rchart *c, ht_val vals, bool merge);
 int ht_process_dependencies(ht_ctx *cx, ht_rchart *c, ht_val vals);
