@@ -23,6 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "fc/buf.h"
+#include "fc/controller.h"
+#include "fc/discovery.h"
+#include "fc/kube.h"
 #include "fc/strmap.h"
 
 /* ------------------------------------------------------------ envsubst.c */
@@ -134,5 +137,65 @@ void ksc_artifacts_get_stats(ksc_artifacts *a, ksc_artifact_stats *out);
 int ksc_workspace_new(ksc_artifacts *a, const ksc_artifact *e, char **out);
 /* rm -rf (also read-only trees). */
 void ksc_rmtree(const char *dir);
+
+/* -------------------------------------------------------------- client.c */
+
+typedef struct ksc_client {
+    fc_kube *kube;        /* the client to apply with */
+    fc_mapper *mapper;    /* discovery for that client's cluster */
+    bool owned_kube, owned_mapper, remote;
+    fc_kube *remote_base; /* remote cluster client (owned) */
+    char *identity;       /* impersonated user, or NULL */
+    const char *sa;       /* service account name (borrowed) */
+} ksc_client;
+
+/* Client for a Kustomization (kubeConfig, serviceAccountName or
+ * --default-service-account, else base). */
+int ksc_client_for(fc_kube *base, fc_mapper *base_mapper, json_object *ks, const char *default_sa, ksc_client *out);
+void ksc_client_dispose(ksc_client *c);
+/* Flux's CanImpersonate: the service account (or kubeconfig Secret) exists. */
+bool ksc_client_can_impersonate(fc_kube *base, json_object *ks, const char *default_sa);
+
+/* --------------------------------------------------------------- prune.c */
+
+typedef struct ksc_prune_ctx {
+    fc_kube *reader;      /* the controller's own client */
+    const char *ks_name, *ks_ns, *runtime_ns;
+} ksc_prune_ctx;
+
+/* fc_ssa_delete_guard keeping Namespaces that must not be deleted. */
+bool ksc_prune_guard(json_object *existing, void *arg, char **why);
+
+/* ---------------------------------------------- controller.c, reconcile.c */
+
+typedef struct ksc_index ksc_index;
+
+/* Controller-wide state (fc_kind.user). */
+typedef struct ksc_state {
+    ksc_artifacts *artifacts;
+    int concurrent_ssa;                /* --concurrent-ssa */
+    const char *const *override_managers; /* --override-manager, NULL-terminated */
+    bool strict_substitutions;         /* StrictPostBuildSubstitutions */
+    bool fail_fast;                    /* !DisableFailFastBehavior */
+    bool allow_external_artifact;      /* ExternalArtifact */
+    fc_informer *sources[4];           /* Git, OCI, Bucket, ExternalArtifact */
+    ksc_index *index;
+    fc_controller *ctrl;
+} ksc_state;
+
+fc_result ksc_reconcile(fc_rctx *r);
+fc_result ksc_finalize(fc_rctx *r);
+/* The informer of a source kind (NULL when not watched). */
+fc_informer *ksc_source_informer(ksc_state *st, const char *kind);
+const fc_resource *ksc_source_resource(const char *kind);
+/* Flux's GetTimeout (interval - 30s, spec.timeout, floor 30s) and retry interval. */
+int64_t ksc_timeout(json_object *obj);
+int64_t ksc_retry_interval(json_object *obj);
+/* Revision equality, also across the pre-2.0 "branch/sha" form. */
+bool ksc_same_revision(const char *a, const char *b);
+/* An event with Flux's metadata (revision, originRevision, one extra key);
+   * reason NULL: the current Ready reason, as Flux does. */
+void ksc_event(fc_rctx *r, bool warning, const char *reason, const char *revision, const char *origin,
+               const char *extra_key, const char *extra_value, const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 
 #endif
