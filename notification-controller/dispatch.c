@@ -439,7 +439,17 @@ static void process(nc_dispatcher *d, job *j)
     involved = NULL;
     dl->ctx = c;
     dl->ctx_free = dctx_free;
-    if (nc_sender_submit(d->sender, dl)) {
+    /* back-pressure: wait for room in the sender (a minute at most, and
+     * never past shutdown) rather than drop a notification at once */
+    int src = FC_ETOOBIG;
+    for (int waited = 0; waited < 60; waited++) {
+        src = nc_sender_submit_wait(d->sender, dl, FC_NS_PER_S);
+        pthread_mutex_lock(&d->mu);
+        bool stopping = d->stop;
+        pthread_mutex_unlock(&d->mu);
+        if (src == 0 || stopping) break;
+    }
+    if (src) {
         bump(d, &d->st.dropped_deliveries);
         fc_log_kv(FC_LOG_ERROR, "notification dropped: the delivery queue is full", "alert", a->name, "namespace", a->ns,
                   NULL);
@@ -488,7 +498,7 @@ nc_dispatcher *nc_dispatcher_new(const nc_dispatch_opts *o)
     if (!d) return NULL;
     d->o = *o;
     if (d->o.workers <= 0) d->o.workers = 4;
-    if (!d->o.max_jobs) d->o.max_jobs = 10000;
+    if (!d->o.max_jobs) d->o.max_jobs = 50000;
     pthread_mutex_init(&d->mu, NULL);
     pthread_cond_init(&d->cond, NULL);
     pthread_cond_init(&d->idle, NULL);

@@ -36,7 +36,7 @@ typedef struct nc_dispatch_opts {
     nc_dispatch_deps deps;
     bool no_cross_namespace_refs;
     int workers;          /* default 4 */
-    size_t max_jobs;      /* queued jobs, default 10000 */
+    size_t max_jobs;      /* queued jobs, default 50000 */
     nc_sender_opts sender; /* done/arg are set by the dispatcher */
 } nc_dispatch_opts;
 

@@ -35,7 +35,7 @@ struct nc_sender {
     nc_sender_opts o;
     fc_loop *loop;
     pthread_mutex_t mu;
-    pthread_cond_t idle;
+    pthread_cond_t idle, space;
     job *pending_head, *pending_tail; /* under mu */
     size_t npending, nactive;          /* under mu */
     job *active;                       /* loop thread */
@@ -76,6 +76,7 @@ static void finish(job *j, int result)
     if (result == 0) s->st.succeeded++;
     else s->st.failed++;
     s->nactive--;
+    pthread_cond_signal(&s->space);
     bool more = s->npending > 0 && !s->kick_queued;
     if (more) s->kick_queued = true;
     if (!s->npending && !s->nactive) pthread_cond_broadcast(&s->idle);
@@ -290,9 +291,11 @@ nc_sender *nc_sender_new(const nc_sender_opts *o)
     if (!s->o.max_response) s->o.max_response = 1u << 20;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->idle, NULL);
+    pthread_cond_init(&s->space, NULL);
     s->loop = fc_loop_new();
     if (!s->loop || fc_loop_start(s->loop)) {
         fc_loop_free(s->loop);
+        pthread_cond_destroy(&s->space);
         pthread_mutex_destroy(&s->mu);
         pthread_cond_destroy(&s->idle);
         free(s);
@@ -301,9 +304,17 @@ nc_sender *nc_sender_new(const nc_sender_opts *o)
     return s;
 }
 
-int nc_sender_submit(nc_sender *s, nc_delivery *d)
+int nc_sender_submit(nc_sender *s, nc_delivery *d) { return nc_sender_submit_wait(s, d, 0); }
+
+int nc_sender_submit_wait(nc_sender *s, nc_delivery *d, int64_t timeout_ns)
 {
     pthread_mutex_lock(&s->mu);
+    if (timeout_ns > 0 && !s->stopping && s->npending + s->nactive >= s->o.max_queued) {
+        int64_t end = fc_now_wall_ns() + timeout_ns;
+        struct timespec ts = {end / FC_NS_PER_S, end % FC_NS_PER_S};
+        while (!s->stopping && s->npending + s->nactive >= s->o.max_queued)
+            if (pthread_cond_timedwait(&s->space, &s->mu, &ts)) break;
+    }
     if (s->stopping || s->npending + s->nactive >= s->o.max_queued) {
         s->st.dropped++;
         pthread_mutex_unlock(&s->mu);
@@ -355,6 +366,7 @@ void nc_sender_free(nc_sender *s)
     if (!s) return;
     pthread_mutex_lock(&s->mu);
     s->stopping = true;
+    pthread_cond_broadcast(&s->space);
     pthread_mutex_unlock(&s->mu);
     fc_loop_stop(s->loop); /* transfers detached and timers dropped; the thread is gone */
     for (job *j = s->active; j;) {
@@ -370,5 +382,6 @@ void nc_sender_free(nc_sender *s)
     fc_loop_free(s->loop);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->idle);
+    pthread_cond_destroy(&s->space);
     free(s);
 }

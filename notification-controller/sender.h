@@ -45,6 +45,9 @@ nc_sender *nc_sender_new(const nc_sender_opts *o);
 /* Takes ownership of d on success (0). FC_ETOOBIG when the queue is full or
  * the sender is stopping: d stays the caller's. d->req must be set. */
 int nc_sender_submit(nc_sender *s, nc_delivery *d);
+/* The same, but when the queue is full wait up to timeout_ns for room
+ * (back-pressure for the dispatch workers, never used by the servers). */
+int nc_sender_submit_wait(nc_sender *s, nc_delivery *d, int64_t timeout_ns);
 /* Wait until nothing is queued or in flight (tests, shutdown); 0 or
  * FC_ETIMEOUT. */
 int nc_sender_wait_idle(nc_sender *s, int64_t timeout_ns);

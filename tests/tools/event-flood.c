@@ -3,12 +3,13 @@
  * them, for the notification benchmark.
  *
  *   event-flood --url URL [--events N] [--concurrency C] [--kind KIND]
- *               [--namespace NS] [--objects M] [--severity S] [--same-message]
+ *               [--namespace NS] [--objects M] [--severity S] [--prefix P] [--same-message]
  *
  * Events are Flux's v1beta1 JSON as kustomize-controller sends it, spread
  * over M object names (obj-0 .. obj-M-1); messages are unique per event
  * unless --same-message (then all but the first per object are duplicates
- * the server answers with 429). Prints one JSON line:
+ * the server answers with 429); --prefix P starts every message with P, so
+ * runs against one server do not collide in its dedup. Prints one JSON line:
  *   {"sent":N,"accepted":A,"rate_limited":R,"other":O,"errors":E,"seconds":S,"per_second":X}
  * Runs C transfers at once on one curl multi handle (keep-alive reused).
  */
@@ -51,7 +52,7 @@ static long num(const char *s, const char *what)
 
 int main(int argc, char **argv)
 {
-    const char *url = NULL, *kind = "Kustomization", *ns = "bench", *severity = "error";
+    const char *url = NULL, *kind = "Kustomization", *ns = "bench", *severity = "error", *prefix = "";
     long events = 1000, conc = 16, objects = 10;
     int same = 0;
     for (int i = 1; i < argc; i++) {
@@ -68,6 +69,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i - 1], "--kind")) kind = v;
         else if (!strcmp(argv[i - 1], "--namespace")) ns = v;
         else if (!strcmp(argv[i - 1], "--severity")) severity = v;
+        else if (!strcmp(argv[i - 1], "--prefix")) prefix = v;
         else goto usage;
     }
     if (!url) goto usage;
@@ -86,10 +88,10 @@ int main(int argc, char **argv)
             snprintf(s->body, sizeof s->body,
                      "{\"involvedObject\":{\"kind\":\"%s\",\"namespace\":\"%s\",\"name\":\"obj-%ld\",\"uid\":\"u-%ld\","
                      "\"apiVersion\":\"kustomize.toolkit.fluxcd.io/v1\"},\"severity\":\"%s\",\"timestamp\":\"2025-01-01T00:00:00Z\","
-                     "\"message\":\"Reconciliation failed after 1.5s: event %ld\",\"reason\":\"ReconciliationFailed\","
+                     "\"message\":\"%sReconciliation failed after 1.5s: event %ld\",\"reason\":\"ReconciliationFailed\","
                      "\"metadata\":{\"kustomize.toolkit.fluxcd.io/revision\":\"main@sha1:5d4f6b7e8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d\"},"
                      "\"reportingController\":\"kustomize-controller\",\"reportingInstance\":\"bench\"}",
-                     kind, ns, obj, obj, severity, same ? obj : next);
+                     kind, ns, obj, obj, severity, prefix, same ? obj : next);
             s->h = curl_easy_init();
             s->hdr = curl_slist_append(NULL, "Content-Type: application/json");
             curl_easy_setopt(s->h, CURLOPT_URL, url);
@@ -133,6 +135,6 @@ int main(int argc, char **argv)
     return errors ? 1 : 0;
 usage:
     fprintf(stderr, "usage: event-flood --url URL [--events N] [--concurrency C] [--kind KIND] [--namespace NS] "
-                    "[--objects M] [--severity S] [--same-message]\n");
+                    "[--objects M] [--severity S] [--prefix P] [--same-message]\n");
     return 2;
 }

@@ -247,3 +247,18 @@ TEST(queue_is_bounded_and_shutdown_frees_in_flight_work)
     CHECK_INT(R.ok + R.failed, 0);
     fc_httpd_stop(srv);
 }
+
+TEST(submit_wait_blocks_until_there_is_room)
+{
+    start();
+    nc_sender *s = sender(1);
+    CHECK_INT(nc_sender_submit(s, post("/slow", 10 * FC_NS_PER_S)), 0);
+    nc_delivery *second = post("/ok", 10 * FC_NS_PER_S);
+    CHECK_INT(nc_sender_submit(s, second), FC_ETOOBIG); /* full: refused at once */
+    CHECK_INT(nc_sender_submit_wait(s, second, 10 * FC_NS_PER_S), 0); /* waits for the slow one */
+    CHECK_INT(R.ok, 1); /* the slow one finished first: that made room */
+    CHECK_INT(nc_sender_wait_idle(s, 10 * FC_NS_PER_S), 0);
+    CHECK_INT(R.ok, 2);
+    nc_sender_free(s);
+    fc_httpd_stop(srv);
+}
