@@ -21,6 +21,7 @@
 #include "fc/err.h"
 #include "fc/json.h"
 #include "fc/log.h"
+#include "fc/metrics.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -211,6 +212,25 @@ static void source_updated(json_object *old, json_object *nw, void *arg)
 
 static ksc_state state;
 
+static void artifact_metrics(fc_buf *out, void *arg)
+{
+    ksc_state *st = arg;
+    if (!st->artifacts) return;
+    ksc_artifact_stats s;
+    ksc_artifacts_get_stats(st->artifacts, &s);
+    fc_buf_printf(out,
+                  "# HELP fluxc_kustomize_artifact_fetches_total Source artifacts downloaded and extracted.\n"
+                  "# TYPE fluxc_kustomize_artifact_fetches_total counter\n"
+                  "fluxc_kustomize_artifact_fetches_total %llu\n"
+                  "# HELP fluxc_kustomize_artifact_cache_hits_total Reconciles that reused an extracted artifact.\n"
+                  "# TYPE fluxc_kustomize_artifact_cache_hits_total counter\n"
+                  "fluxc_kustomize_artifact_cache_hits_total %llu\n"
+                  "# HELP fluxc_kustomize_artifact_fetch_failures_total Artifact downloads or extractions that failed.\n"
+                  "# TYPE fluxc_kustomize_artifact_fetch_failures_total counter\n"
+                  "fluxc_kustomize_artifact_fetch_failures_total %llu\n",
+                  (unsigned long long)s.fetches, (unsigned long long)s.hits, (unsigned long long)s.failures);
+}
+
 fc_informer *ksc_source_informer(ksc_state *st, const char *kind)
 {
     static const char *const kinds[] = {"GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"};
@@ -266,6 +286,7 @@ static int on_init(fc_manager *m, void *arg)
     ksc_artifact_opts ao = {.http_retry = (int)http_retry, .host_override = host && *host ? host : NULL};
     st->artifacts = ksc_artifacts_new(base, &ao);
     if (!st->artifacts) return fc_err_wrap("cannot create the artifact cache in %s", base);
+    fc_metrics_add_collector(artifact_metrics, st);
     return 0;
 }
 
