@@ -155,7 +155,7 @@ PidFile $dir/run/sshd.pid
 LogLevel ERROR
 MaxStartups 200:30:400
 EOF
-  setsid "$SSHD" -D -f "$dir/ssh/sshd_config" -E "$dir/logs/sshd.log" </dev/null &
+  setsid "$SSHD" -D -f "$dir/ssh/sshd_config" -E "$dir/logs/sshd.log" >>"$dir/logs/sshd.out" 2>&1 </dev/null &
   echo $! >"$dir/run/sshd.pid"
   wait_port "$ssh_port" 10 || { echo "gitserver: sshd did not start:" >&2; tail -5 "$dir/logs/sshd.log" >&2; exit 1; }
   echo "[127.0.0.1]:$ssh_port $(cut -d' ' -f1,2 "$dir/ssh/host_ed25519.pub")" >"$dir/ssh/known_hosts"
