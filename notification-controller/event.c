@@ -467,7 +467,9 @@ void nc_event_time(const nc_event *e, char out[32])
     time_t t = (time_t)e->timestamp;
     struct tm tm;
     gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    /* %04d: strftime's %Y does not pad years below 1000 */
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)tm.tm_mon % 12u + 1,
+             (unsigned)tm.tm_mday % 32u, (unsigned)tm.tm_hour % 24u, (unsigned)tm.tm_min % 60u, (unsigned)tm.tm_sec % 61u);
 }
 
 static void add_str(json_object *o, const char *k, const char *v, bool omitempty)

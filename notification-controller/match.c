@@ -13,7 +13,9 @@
 #include "match.h"
 #include "fc/buf.h"
 #include "fc/err.h"
+#include <ctype.h>
 #include <regex.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +123,33 @@ static void put_literal(fc_buf *out, char c)
     fc_buf_putc(out, c);
 }
 
+/* "{n}", "{n,}" or "{n,m}" at p: true with the counts (hi = -1 when
+ * open) and *end after the '}'. */
+static bool parse_count(const char *p, int *lo, int *hi, const char **end)
+{
+    const char *q = p + 1;
+    long a = 0, b;
+    if (!isdigit((unsigned char)*q)) return false;
+    while (isdigit((unsigned char)*q) && a < 100000) a = a * 10 + (*q++ - '0');
+    if (isdigit((unsigned char)*q)) return false;
+    b = a;
+    if (*q == ',') {
+        q++;
+        if (*q == '}') b = -1;
+        else {
+            if (!isdigit((unsigned char)*q)) return false;
+            b = 0;
+            while (isdigit((unsigned char)*q) && b < 100000) b = b * 10 + (*q++ - '0');
+            if (isdigit((unsigned char)*q) || b < a) return false;
+        }
+    }
+    if (*q != '}') return false;
+    *lo = (int)a;
+    *hi = (int)b;
+    *end = q + 1;
+    return true;
+}
+
 static int translate(const char *pattern, fc_buf *out, int *icase)
 {
     const char *p = pattern;
@@ -129,8 +158,46 @@ static int translate(const char *pattern, fc_buf *out, int *icase)
         *icase = 1;
         p += 4;
     }
+    /* Go refuses a repetition of a repetition ("a**", "a{2}+") and counts
+     * above 1000, and limits the size of what counted repetitions expand
+     * to; glibc would accept them and build automata large enough to exhaust
+     * memory, so the same limits are enforced here. */
+    bool can_repeat = false, after_quant = false;
+    double expanded = 1;
     while (*p) {
         char c = *p;
+        if (c == '*' || c == '+' || c == '?' || c == '{') {
+            int lo = 0, hi = 0;
+            const char *q = p + 1;
+            if (c == '{') {
+                if (!parse_count(p, &lo, &hi, &q)) { /* not a repetition: a literal brace, as in Go */
+                    fc_buf_puts(out, "\\{");
+                    p++;
+                    can_repeat = true;
+                    after_quant = false;
+                    continue;
+                }
+            }
+            if (after_quant)
+                return fc_err_set(FC_EINVAL, "regular expression \"%.200s\": invalid nested repetition operator", pattern);
+            if (!can_repeat)
+                return fc_err_set(FC_EINVAL, "regular expression \"%.200s\": missing argument to repetition operator", pattern);
+            if (c == '{') {
+                if (lo > 1000 || hi > 1000)
+                    return fc_err_set(FC_EINVAL, "regular expression \"%.200s\": invalid repeat count", pattern);
+                expanded *= (hi > lo ? hi : lo) + 1;
+                if (expanded * (double)strlen(pattern) > 100000)
+                    return fc_err_set(FC_EINVAL, "regular expression \"%.200s\": expression too large", pattern);
+            }
+            fc_buf_put(out, p, (size_t)(q - p));
+            p = q;
+            if (*p == '?') p++; /* lazy: same match/no-match answer as greedy */
+            can_repeat = false;
+            after_quant = true;
+            continue;
+        }
+        after_quant = false;
+        can_repeat = !(c == '(' || c == '|' || (c == '\\' && p[1] && strchr("AzbB", p[1])));
         if (c == '\\') {
             char n = p[1];
             p += 2;
@@ -179,11 +246,6 @@ static int translate(const char *pattern, fc_buf *out, int *icase)
                 continue;
             }
             return unsupported(pattern, "a (?...) group other than a leading (?i) or (?:...)");
-        }
-        if ((c == '*' || c == '+' || c == '?' || c == '}') && p[1] == '?') {
-            fc_buf_putc(out, c); /* lazy: same match/no-match answer as greedy */
-            p += 2;
-            continue;
         }
         fc_buf_putc(out, c);
         p++;

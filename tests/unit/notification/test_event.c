@@ -300,3 +300,12 @@ TEST(events_without_metadata)
     free(s);
     nc_event_free(e);
 }
+
+TEST(early_years_keep_four_digits)
+{
+    nc_event *e = parse("{\"involvedObject\":{\"kind\":\"K\",\"name\":\"a\",\"namespace\":\"b\"},\"timestamp\":\"0225-01-01T00:00:00Z\"}");
+    char ts[32];
+    nc_event_time(e, ts);
+    CHECK_STR(ts, "0225-01-01T00:00:00Z");
+    nc_event_free(e);
+}

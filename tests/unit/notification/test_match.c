@@ -88,3 +88,18 @@ TEST(unsupported_syntax_is_refused_clearly)
     refused("[abc", "missing closing ]");
     refused("(abc", "regular expression \"(abc\"");
 }
+
+TEST(repetition_limits_like_go)
+{
+    refused("a**", "invalid nested repetition operator");
+    refused("(i++++++++++++++++++++)", "invalid nested repetition operator");
+    refused("a{2}+", "invalid nested repetition operator");
+    refused("*a", "missing argument to repetition operator");
+    refused("(|+)", "missing argument to repetition operator");
+    refused("a{1001}", "invalid repeat count");
+    refused("((a{1000}){1000}){1000}", "expression too large");
+    CHECK(m("x{2,3}y", "axxy"));
+    CHECK(m("a{,2}", "a{,2}")); /* not a repetition: literal braces, as in Go */
+    CHECK(m("^{}$", "{}"));
+    CHECK(m("v\\d{1,3}\\.\\d{1,3}", "v10.2"));
+}
