@@ -4,7 +4,7 @@
  *
  * Polling reads each object that is not yet Current with a GET (Flux's
  * DisableStatusPollerCache default) and computes its kstatus. The first
- * round runs at once and the interval then grows (0.5 s, 1 s, 2 s, ...) up
+ * round runs at once and the interval then grows (0.5 s, 0.75 s, 1.1 s, ...) up
  * to the configured one, so fast rollouts are seen fast without hammering
  * the API server for slow ones. Failure messages list only the objects that
  * are not Current, failed ones first, each with its own kstatus message,
@@ -128,7 +128,7 @@ int fc_ssa_wait(fc_kube *kube, fc_mapper *mapper, json_object *objects, const fc
         if (rc) break;
         int64_t left = deadline - fc_now_mono_ns();
         nap(step < left ? step : left);
-        step = step * 2 > interval ? interval : step * 2;
+        step = step + step / 2 > interval ? interval : step + step / 2;
     }
     free(ws);
     return rc;
