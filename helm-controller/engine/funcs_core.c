@@ -329,11 +329,12 @@ static int reflect_kind(ht_val v)
     }
 }
 
+/* fmt's %s of a reflect.Value, as Go's comparison errors print operands */
 static const char *vs(ht_ctx *cx, ht_val v)
 {
     ht_sb sb;
     ht_sb_init(&sb, cx);
-    ht_fmt_value(v, &sb);
+    ht_fmt_sprintf("%s", 2, 1, &v, &sb);
     return ht_sb_val(&sb).v.s;
 }
 

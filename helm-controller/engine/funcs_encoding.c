@@ -524,6 +524,177 @@ FN(fn_must_to_yaml)
     return ht_to_yaml(cx, argv[0], out);
 }
 
+/* ------------------------------------------------------- toYamlPretty */
+
+/* Helm's toYamlPretty encodes with goyaml.v3 (indent 2) straight from the Go
+ * values: block sequences are indented under their key, floats print with
+ * strconv 'g' (1e+06), long strings are not folded. The layout is written
+ * here; each scalar's quoting/literal form comes from the libcommon emitter
+ * (the same YAML 1.1 quoting rules), with folding off. */
+static int yp_scalar(ht_ctx *cx, json_object *o, ht_sb *out, int base)
+{
+    char num[64];
+    if (o && json_object_is_type(o, json_type_double)) {
+        double d = json_object_get_double(o);
+        if (isnan(d)) ht_sb_puts(out, ".nan");
+        else if (isinf(d)) ht_sb_puts(out, d > 0 ? ".inf" : "-.inf");
+        else {
+            fc_go_format_float(d, 'g', -1, num, sizeof num);
+            ht_sb_puts(out, num);
+        }
+        return 0;
+    }
+    fc_yaml_emit_opts eo = {0};
+    eo.width = -1;
+    fc_buf b;
+    fc_buf_init(&b, cx->max_output ? cx->max_output : ((size_t)256 << 20));
+    if (fc_yaml_emit(o, &eo, &b)) {
+        fc_buf_dispose(&b);
+        return ht_errf(cx, "%s", fc_err_msg());
+    }
+    /* "text\n", or a block scalar "|\n  line\n  line\n" whose content lines
+     * move to base+2 */
+    size_t n = b.len;
+    if (n && b.ptr[n - 1] == '\n') n--;
+    /* a "|+" block at the end of a document is followed by a "..." marker */
+    if (n >= 4 && memcmp(b.ptr + n - 4, "\n...", 4) == 0) n -= 4;
+    const char *p = b.ptr ? b.ptr : "";
+    const char *nl = memchr(p, '\n', n);
+    if (!nl) {
+        ht_sb_put(out, p, n);
+    } else {
+        ht_sb_put(out, p, (size_t)(nl - p));
+        const char *q = nl + 1, *end = p + n;
+        while (q <= end) {
+            const char *e = memchr(q, '\n', (size_t)(end - q));
+            if (!e) e = end;
+            ht_sb_putc(out, '\n');
+            if (e > q)
+                for (int i = 0; i < base; i++) ht_sb_putc(out, ' ');
+            ht_sb_put(out, q, (size_t)(e - q));
+            q = e + 1;
+        }
+    }
+    fc_buf_dispose(&b);
+    return 0;
+}
+
+static bool yp_empty_coll(json_object *o, ht_sb *out)
+{
+    if (o && json_object_is_type(o, json_type_object) && json_object_object_length(o) == 0) {
+        ht_sb_puts(out, "{}");
+        return true;
+    }
+    if (o && json_object_is_type(o, json_type_array) && json_object_array_length(o) == 0) {
+        ht_sb_puts(out, "[]");
+        return true;
+    }
+    return false;
+}
+
+static int yp_key_cmp(const void *a, const void *b)
+{
+    return fc_yaml_key_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void yp_indent(ht_sb *out, int n)
+{
+    for (int i = 0; i < n; i++) ht_sb_putc(out, ' ');
+}
+
+/* a collection starting at column `col`; `inline_first`: the first line
+ * continues the current line (after "- ") */
+static int yp_node(ht_ctx *cx, json_object *o, ht_sb *out, int col, bool inline_first, int depth)
+{
+    if (depth > 10000) return ht_errf(cx, "toYamlPretty: value nested too deeply");
+    if (o && json_object_is_type(o, json_type_object)) {
+        size_t n = (size_t)json_object_object_length(o), i = 0;
+        const char **keys = ht_cx_alloc(cx, (n ? n : 1) * sizeof *keys);
+        json_object_object_foreach(o, key, unused)
+        {
+            (void)unused;
+            keys[i++] = key;
+        }
+        qsort(keys, n, sizeof *keys, yp_key_cmp);
+        for (i = 0; i < n; i++) {
+            if (i || !inline_first) {
+                if (out->len) ht_sb_putc(out, '\n');
+                yp_indent(out, col);
+            }
+            json_object *ks = json_object_new_string(keys[i]);
+            int rc = yp_scalar(cx, ks, out, col);
+            json_object_put(ks);
+            if (rc) return -1;
+            ht_sb_putc(out, ':');
+            json_object *v = json_object_object_get(o, keys[i]);
+            if (v && (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))) {
+                ht_sb t;
+                ht_sb_init(&t, cx);
+                if (yp_empty_coll(v, &t)) {
+                    ht_sb_putc(out, ' ');
+                    ht_sb_put(out, t.p, t.len);
+                } else if (yp_node(cx, v, out, col + 2, false, depth + 1)) {
+                    return -1;
+                }
+            } else {
+                ht_sb_putc(out, ' ');
+                if (yp_scalar(cx, v, out, col)) return -1;
+            }
+        }
+        return 0;
+    }
+    if (o && json_object_is_type(o, json_type_array)) {
+        size_t n = json_object_array_length(o);
+        for (size_t i = 0; i < n; i++) {
+            if (i || !inline_first) {
+                if (out->len) ht_sb_putc(out, '\n');
+                yp_indent(out, col);
+            }
+            ht_sb_puts(out, "- ");
+            json_object *v = json_object_array_get_idx(o, i);
+            if (v && (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))) {
+                if (yp_empty_coll(v, out)) continue;
+                if (yp_node(cx, v, out, col + 2, true, depth + 1)) return -1;
+            } else if (yp_scalar(cx, v, out, col)) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+    return yp_scalar(cx, o, out, col - 2 < 0 ? 0 : col - 2);
+}
+
+FN(fn_to_yaml_pretty)
+{
+    UNUSED_ARGS;
+    int err = 0;
+    json_object *j = ht_to_json(cx, argv[0], &err);
+    if (err) {
+        ht_err_clear(cx);
+        *out = ht_str_static("", 0);
+        return 0;
+    }
+    ht_sb sb;
+    ht_sb_init(&sb, cx);
+    int rc;
+    if (!yp_empty_coll(j, &sb)) {
+        if (j && (json_object_is_type(j, json_type_object) || json_object_is_type(j, json_type_array)))
+            rc = yp_node(cx, j, &sb, 0, true, 0);
+        else
+            rc = yp_scalar(cx, j, &sb, 0);
+    } else {
+        rc = 0;
+    }
+    json_object_put(j);
+    if (rc) {
+        ht_err_clear(cx);
+        *out = ht_str_static("", 0);
+        return 0;
+    }
+    *out = ht_sb_val(&sb);
+    return 0;
+}
+
 /* sigs.k8s.io/yaml.Unmarshal into map[string]interface{} */
 static int yaml_unmarshal_map(ht_ctx *cx, ht_val s, ht_val *m)
 {
@@ -1364,6 +1535,7 @@ const ht_funcdef ht_funcs_encoding[] = {
     {"toRawJson", fn_to_raw_json, 1, false, {A}, S, 0},
     {"toToml", fn_to_toml, 1, false, {A}, S, 0},
     {"toYaml", fn_to_yaml, 1, false, {A}, S, 0},
+    {"toYamlPretty", fn_to_yaml_pretty, 1, false, {A}, S, 0},
     {"urlJoin", fn_url_join, 1, false, {P_MAP}, S, 0},
     {"urlParse", fn_url_parse, 1, false, {S}, P_MAP, 0},
     {NULL, NULL, 0, false, {0}, 0, 0},

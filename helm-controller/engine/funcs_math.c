@@ -319,7 +319,7 @@ static int decimal_op(ht_ctx *cx, ht_val first, ht_val *rest, int nrest, int op,
         case OP_DIV: {
             if (BN_is_zero(x.m)) {
                 BN_free(x.m);
-                rc = ht_errf(cx, "decimal division by zero");
+                rc = ht_errf(cx, "decimal division by 0");
                 goto out;
             }
             /* q = round(acc / x to 16 places), half away from zero */

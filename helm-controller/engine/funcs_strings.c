@@ -475,6 +475,8 @@ static ht_val do_indent(ht_ctx *cx, int64_t spaces, ht_val s, bool leading_nl)
 FN(fn_indent)
 {
     UNUSED_ARGS;
+    /* strings.Repeat(" ", n) panics for n < 0; text/template reports it */
+    if (argv[0].v.i < 0) return ht_errf(cx, "strings: negative Repeat count");
     *out = do_indent(cx, argv[0].v.i, argv[1], false);
     return 0;
 }
@@ -482,6 +484,7 @@ FN(fn_indent)
 FN(fn_nindent)
 {
     UNUSED_ARGS;
+    if (argv[0].v.i < 0) return ht_errf(cx, "strings: negative Repeat count");
     *out = do_indent(cx, argv[0].v.i, argv[1], true);
     return 0;
 }

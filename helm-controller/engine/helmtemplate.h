@@ -132,6 +132,26 @@ void ht_release_free(ht_release *r);
 /* What `helm template` prints on stdout (malloc'd, NUL-terminated). */
 char *ht_release_template_output(const ht_release *r, bool include_crds, bool skip_tests, size_t *len);
 
+/* The user values merged in Helm's order (-f documents, JSON objects, the
+ * --set family) before chart defaults are coalesced in; new reference. */
+int ht_values_merged(const ht_values *v, json_object **out);
+
+/* ------------------------------------------------------------- one template */
+
+typedef struct ht_eval_opts {
+    bool strict;             /* missingkey=error */
+    size_t max_output_bytes; /* 0 = 64 MiB */
+    size_t max_memory_bytes; /* 0 = 256 MiB */
+} ht_eval_opts;
+
+/* Parse `text` as template `name` with Helm's function map (include, tpl,
+ * required, fail work; there is no .Chart/.Files/.Capabilities) and execute
+ * it with `dot` (JSON; numbers become float64 as in values) as data. The
+ * output is raw text/template output ("<no value>" is not stripped).
+ * Errors in Go's format ("template: NAME:LINE:COL: ...") via ht_last_error. */
+int ht_template_eval(const char *name, const char *text, size_t len, json_object *dot, const ht_eval_opts *opts,
+                     char **out);
+
 /* `helm-controller template NAME CHART [flags]`: argv[0] is "template". */
 int ht_template_cli(int argc, char **argv);
 

@@ -685,32 +685,44 @@ static int do_render(ht_ctx *cx, job *j)
     return 0;
 }
 
-static void *render_thread(void *arg)
+/* Run fn with a fresh context (arena, caps, fatal-error unwinding) on a
+ * thread with a large stack: template recursion (include chains, deeply
+ * nested data) is bounded by counters, not by the caller's stack. */
+typedef struct ctx_run {
+    int (*fn)(ht_ctx *cx, void *arg);
+    void *arg;
+    size_t max_memory, max_output;
+    bool enable_dns, strict;
+    int rc;   /* 0, or FC_E* */
+    char *err;
+} ctx_run;
+
+static void *ctx_thread(void *p)
 {
-    job *j = arg;
+    ctx_run *r = p;
     ht_ctx *cx = calloc(1, sizeof *cx);
     if (!cx) {
-        j->rc = FC_ENOMEM;
-        j->err = strdup("out of memory");
+        r->rc = FC_ENOMEM;
+        r->err = strdup("out of memory");
         return NULL;
     }
-    size_t maxmem = j->opts->max_memory_bytes ? j->opts->max_memory_bytes : ((size_t)1 << 30);
-    cx->arena = ht_arena_new(maxmem);
-    cx->max_output = j->opts->max_output_bytes ? j->opts->max_output_bytes : ((size_t)64 << 20);
-    cx->enable_dns = j->opts->enable_dns;
+    cx->arena = ht_arena_new(r->max_memory);
+    cx->max_output = r->max_output;
+    cx->enable_dns = r->enable_dns;
+    cx->strict = r->strict;
     jmp_buf fatal;
     cx->fatal = &fatal;
     if (setjmp(fatal)) {
-        j->rc = FC_ETOOBIG;
-        j->err = strdup(cx->err ? cx->err : "render aborted");
+        r->rc = FC_ETOOBIG;
+        r->err = strdup(cx->err ? cx->err : "render aborted");
         goto out;
     }
-    int r = do_render(cx, j);
-    if (r) {
+    int rc = r->fn(cx, r->arg);
+    if (rc) {
         /* -2: the release exists and rendering failed (Helm then adds its
          * "Use --debug" hint); FC_EINVALID marks that case */
-        j->rc = r == -2 ? FC_EINVALID : FC_EINVAL;
-        j->err = strdup(cx->err ? cx->err : "render failed");
+        r->rc = rc == -2 ? FC_EINVALID : FC_EINVAL;
+        r->err = strdup(cx->err ? cx->err : "render failed");
     }
 out:
     ht_err_clear(cx);
@@ -723,30 +735,42 @@ static __thread char *last_error;
 
 const char *ht_last_error(void) { return last_error ? last_error : fc_err_msg(); }
 
-int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_opts *opts, ht_release **out)
+static int run_in_ctx(ctx_run *r)
 {
-    *out = NULL;
     free(last_error);
     last_error = NULL;
-    ht_render_opts defo = {0};
-    job j = {chart, values, opts ? opts : &defo, NULL, 0, NULL, 0};
-    j.rel = calloc(1, sizeof *j.rel);
-    if (!j.rel) return fc_err_set(FC_ENOMEM, "out of memory");
+    if (!r->max_memory) r->max_memory = (size_t)1 << 30;
+    if (!r->max_output) r->max_output = (size_t)64 << 20;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, RENDER_STACK);
     pthread_t th;
-    if (pthread_create(&th, &attr, render_thread, &j) != 0) {
+    if (pthread_create(&th, &attr, ctx_thread, r) != 0) {
         pthread_attr_destroy(&attr);
-        /* fall back to the calling thread */
-        render_thread(&j);
+        ctx_thread(r); /* fall back to the calling thread */
     } else {
         pthread_attr_destroy(&attr);
         pthread_join(th, NULL);
     }
-    if (j.rc) {
-        int rc = fc_err_set(j.rc, "%s", j.err ? j.err : "render failed");
-        last_error = j.err; /* the untruncated text */
+    if (!r->rc) return 0;
+    int rc = fc_err_set(r->rc, "%s", r->err ? r->err : "render failed");
+    last_error = r->err; /* the untruncated text */
+    r->err = NULL;
+    return rc;
+}
+
+static int render_fn(ht_ctx *cx, void *arg) { return do_render(cx, arg); }
+
+int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_opts *opts, ht_release **out)
+{
+    *out = NULL;
+    ht_render_opts defo = {0};
+    job j = {chart, values, opts ? opts : &defo, NULL, 0, NULL, 0};
+    j.rel = calloc(1, sizeof *j.rel);
+    if (!j.rel) return fc_err_set(FC_ENOMEM, "out of memory");
+    ctx_run r = {render_fn, &j, j.opts->max_memory_bytes, j.opts->max_output_bytes, j.opts->enable_dns, false, 0, NULL};
+    int rc = run_in_ctx(&r);
+    if (rc) {
         ht_release_free(j.rel);
         return rc;
     }
@@ -758,6 +782,78 @@ int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_op
     j.rel->manifest = fc_buf_detach(&m, NULL);
     if (!j.rel->manifest) j.rel->manifest = dupz("");
     *out = j.rel;
+    return 0;
+}
+
+/* ------------------------------------------------------------- helpers for tools and tests */
+
+typedef struct {
+    const ht_values *values;
+    json_object *out;
+} merged_job;
+
+static int merged_fn(ht_ctx *cx, void *arg)
+{
+    merged_job *m = arg;
+    ht_val v;
+    if (user_values(cx, m->values, &v)) return -1;
+    int e = 0;
+    m->out = ht_to_json(cx, v, &e);
+    if (!m->out) return ht_errf(cx, "values cannot be represented as JSON");
+    return 0;
+}
+
+int ht_values_merged(const ht_values *values, json_object **out)
+{
+    *out = NULL;
+    merged_job m = {values, NULL};
+    ctx_run r = {merged_fn, &m, 0, 0, false, false, 0, NULL};
+    int rc = run_in_ctx(&r);
+    if (rc) {
+        json_object_put(m.out);
+        return rc;
+    }
+    *out = m.out;
+    return 0;
+}
+
+typedef struct {
+    const char *name, *text;
+    size_t len;
+    json_object *dot;
+    char *out;
+} eval_job;
+
+static int eval_fn(ht_ctx *cx, void *arg)
+{
+    eval_job *e = arg;
+    ht_tset *ts = ht_tset_new(cx, NULL);
+    cx->tset = ts;
+    if (ht_parse(cx, ts, e->name, e->text, e->len)) return -1;
+    ht_val dot = e->dot ? ht_from_json(cx, e->dot, HT_M_ANY) : ht_nil();
+    ht_sb out;
+    ht_sb_init(&out, cx);
+    if (ht_exec(cx, ts, e->name, dot, &out)) return -1;
+    e->out = strndup(out.p ? out.p : "", out.len);
+    if (!e->out) return ht_errf(cx, "out of memory");
+    return 0;
+}
+
+int ht_template_eval(const char *name, const char *text, size_t len, json_object *dot, const ht_eval_opts *opts,
+                     char **out)
+{
+    *out = NULL;
+    ht_eval_opts defo = {0};
+    if (!opts) opts = &defo;
+    eval_job e = {name && *name ? name : "eval", text ? text : "", text ? len : 0, dot, NULL};
+    ctx_run r = {eval_fn, &e, opts->max_memory_bytes ? opts->max_memory_bytes : ((size_t)256 << 20),
+                 opts->max_output_bytes, false, opts->strict, 0, NULL};
+    int rc = run_in_ctx(&r);
+    if (rc) {
+        free(e.out);
+        return rc;
+    }
+    *out = e.out;
     return 0;
 }
 

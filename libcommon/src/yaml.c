@@ -402,8 +402,14 @@ static int scalar_value(pstate *s, yaml_event_t *ev, json_object **out, bool *is
     case R_INT: *out = json_object_new_int64(r.i); return 0;
     case R_UINT: *out = json_object_new_uint64(r.u); return 0;
     case R_FLOAT:
-        if ((isnan(r.f) || isinf(r.f)) && !s->in_key)
-            return perr(s, (int)ev->start_mark.line + 1, "json: unsupported value: %s", v);
+        if ((isnan(r.f) || isinf(r.f)) && !s->in_key) {
+            /* sigs.k8s.io/yaml fails in json.Marshal after parsing: Go's
+             * UnsupportedValueError text, no line number */
+            char fb[32];
+            fc_go_format_float(r.f, 'g', -1, fb, sizeof fb);
+            snprintf(s->err, sizeof s->err, "json: unsupported value: %s", fb);
+            return -1;
+        }
         *out = fc_json_new_double(r.f);
         return 0;
     default: *out = json_object_new_string_len(v, (int)len); return 0;
@@ -831,7 +837,9 @@ static int emit_value(estate *st, json_object *o, unsigned depth)
         double d = json_object_get_double(o);
         fc_go_json_float(d, num, sizeof num);
         resolved r;
-        if (resolve(num, strlen(num), &r) == R_FLOAT) fc_go_format_float(r.f, 'g', -1, num, sizeof num);
+        rkind rk = resolve(num, strlen(num), &r);
+        if (rk == R_FLOAT) fc_go_format_float(r.f, 'g', -1, num, sizeof num);
+        else if (rk == R_INT) snprintf(num, sizeof num, "%lld", (long long)r.i); /* "-0" is the int 0 */
         return emit_scalar(st, num, strlen(num), YAML_PLAIN_SCALAR_STYLE, NULL);
     }
     case json_type_string:

@@ -171,3 +171,33 @@ TEST(yaml_float_keys_as_strings)
 {
     CHECK_STR(to_json("1.1: a\n2.50: b\n.inf: c\n"), "{\"1.1\":\"a\",\"2.5\":\"b\",\".inf\":\"c\"}");
 }
+
+/* sigs.k8s.io/yaml parses .inf/.nan values, then json.Marshal refuses them:
+ * the error is Go's UnsupportedValueError, without a line number */
+TEST(yaml_inf_value_error_like_json_marshal)
+{
+    json_object *d = NULL;
+    CHECK(fc_yaml_parse("a: 1\nb: .inf\n", 13, NULL, &d) != 0);
+    CHECK_STR(fc_err_msg(), "json: unsupported value: +Inf");
+    CHECK(fc_yaml_parse("b: -.Inf\n", 9, NULL, &d) != 0);
+    CHECK_STR(fc_err_msg(), "json: unsupported value: -Inf");
+    CHECK(fc_yaml_parse("- .nan\n", 7, NULL, &d) != 0);
+    CHECK_STR(fc_err_msg(), "json: unsupported value: NaN");
+}
+
+/* sigs.k8s.io/yaml.Marshal: a float64 -0 becomes JSON "-0", which YAML reads
+ * as the integer 0 */
+TEST(yaml_emit_negative_zero_as_int)
+{
+    json_object *a = json_object_new_array();
+    json_object_array_add(a, fc_json_new_double(-0.0));
+    json_object_array_add(a, fc_json_new_double(-0.5));
+    json_object_array_add(a, fc_json_new_double(1e6));
+    fc_buf b;
+    fc_buf_init(&b, 0);
+    CHECK(fc_yaml_emit(a, NULL, &b) == 0);
+    json_object_put(a);
+    char *s = fc_buf_detach(&b, NULL);
+    CHECK_STR(s, "- 0\n- -0.5\n- 1000000\n");
+    free(s);
+}
