@@ -110,3 +110,4 @@ char *ht_strndup(ht_arena *a, const char *s, size_t n)
 
 bool ht_arena_overflowed(const ht_arena *a) { return a->overflow; }
 size_t ht_arena_used(const ht_arena *a) { return a->total; }
+size_t ht_arena_max(const ht_arena *a) { return a->max; }

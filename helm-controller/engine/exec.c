@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_EXEC_DEPTH 10000
+#define MAX_EXEC_DEPTH 100000
 
 typedef struct var {
     const char *name;

@@ -71,10 +71,15 @@ FN(fn_include)
     return 0;
 }
 
+#define TPL_MAX_DEPTH 1000
+
 FN(fn_tpl)
 {
     UNUSED_ARGS;
     ht_val text = argv[0];
+    /* Helm has no limit (a template that tpl's itself exhausts Go's stack);
+     * we stop at TPL_MAX_DEPTH nested tpl calls */
+    if (cx->tpl_depth >= TPL_MAX_DEPTH) return ht_errf(cx, "tpl: nested more than %d levels deep", TPL_MAX_DEPTH);
     ht_tset *overlay = ht_tset_new(cx, cx->tset);
     if (ht_parse(cx, overlay, "gotpl", text.v.s, text.n)) {
         ht_sb sb;
@@ -90,7 +95,9 @@ FN(fn_tpl)
     ht_sb sb;
     ht_sb_init(&sb, cx);
     ht_tset *saved = cx->tset;
+    cx->tpl_depth++;
     int rc = ht_exec(cx, overlay, "gotpl", ht_strip(argv[1]), &sb);
+    cx->tpl_depth--;
     cx->tset = saved;
     if (rc) {
         ht_sb m;

@@ -31,6 +31,7 @@ void *ht_zalloc(ht_arena *a, size_t n);
 char *ht_strndup(ht_arena *a, const char *s, size_t n);
 bool ht_arena_overflowed(const ht_arena *a);
 size_t ht_arena_used(const ht_arena *a);
+size_t ht_arena_max(const ht_arena *a);
 
 /* ------------------------------------------------------------- values */
 

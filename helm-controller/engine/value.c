@@ -127,7 +127,7 @@ void ht_fatal(ht_ctx *cx, const char *fmt, ...)
 void *ht_cx_alloc(ht_ctx *cx, size_t n)
 {
     void *p = ht_alloc(cx->arena, n);
-    if (!p) ht_fatal(cx, "rendering exceeded the memory limit of %zu bytes", ht_arena_used(cx->arena));
+    if (!p) ht_fatal(cx, "rendering exceeded the memory limit of %zu bytes", ht_arena_max(cx->arena));
     return p;
 }
 
