@@ -51,6 +51,7 @@ include libcommon/module.mk
 include $(sort $(wildcard *-controller/module.mk))
 include $(sort $(wildcard tests/unit/*/module.mk))
 -include tests/e2e/module.mk
+-include tests/tools/module.mk
 -include tests/fuzz/module.mk
 
 .PHONY: binaries tests

@@ -8,6 +8,3 @@ $(UT_NOTIFICATION): $(O)/tests/notification/%: $(O)/tests/unit/notification/%.o 
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(O)/tests/unit/notification/%.o: CFLAGS += -Inotification-controller
-
-# the notification tests' tools (webhook sink, event load generator)
-include tests/tools/module.mk
