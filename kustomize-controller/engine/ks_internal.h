@@ -16,6 +16,7 @@
 #include "fc/json.h"
 #include "fc/yaml.h"
 #include <json-c/json.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,16 @@ bool ks_has_suffix(const char *s, const char *suf);
 /* Anchored regular expression match with Go RE2-like syntax restricted to
  * what POSIX ERE shares with it; *err set when the pattern is invalid. */
 int ks_regex_match(const char *pattern, const char *s, bool *match);
+/* A compiled anchored pattern; an empty or NULL pattern matches anything
+ * and a pattern without metacharacters is compared as a string. */
+typedef struct ks_rx {
+    const char *pat;
+    bool any, literal;
+    regex_t re;
+} ks_rx;
+int ks_rx_init(ks_rx *x, const char *pattern);
+bool ks_rx_match(const ks_rx *x, const char *s);
+void ks_rx_dispose(ks_rx *x);
 /* Kubernetes label selector ("a=b,c!=d,e in (x,y),!f,g") against a
  * json map of string values; error on a malformed selector. */
 int ks_selector_match(const char *selector, json_object *labels, bool *match);
@@ -59,6 +70,19 @@ typedef struct ks_strv {
 int ks_strv_push(ks_strv *sv, const char *s);
 void ks_strv_dispose(ks_strv *sv);
 bool ks_strv_contains(const ks_strv *sv, const char *s);
+
+/* A set of strings (open addressing); keys are owned copies. */
+typedef struct ks_sset {
+    char **slot;
+    size_t *count; /* times added minus times dropped */
+    size_t cap, n;
+} ks_sset;
+/* 1 when added, 0 when already present (its count grows), -1 out of memory */
+int ks_sset_add(ks_sset *s, const char *key);
+bool ks_sset_has(const ks_sset *s, const char *key);
+size_t ks_sset_count(const ks_sset *s, const char *key);
+void ks_sset_drop(ks_sset *s, const char *key); /* count down, the key stays */
+void ks_sset_dispose(ks_sset *s);
 
 /* json helpers */
 json_object *ks_obj_get(json_object *o, const char *key); /* borrowed, map only */
@@ -75,6 +99,7 @@ typedef struct ks_gvk {
 /* apiVersion -> group/version (owned strings) */
 void ks_split_apiversion(const char *apiversion, char **group, char **version);
 bool ks_gvk_cluster_scoped(const char *group, const char *version, const char *kind);
+bool ks_av_cluster_scoped(const char *apiversion, const char *kind);
 /* selector fields empty = wildcard */
 bool ks_gvk_selected(const char *g, const char *v, const char *k, const char *sg, const char *sv, const char *sk);
 /* kustomize's legacy order rank of a kind (lower first); 0 for unknown */
@@ -144,6 +169,10 @@ bool ks_id_selected_by(const ks_id *id, const ks_id *sel);
 char *ks_id_string(const ks_id *id);
 /* true when any of r's ids (current or previous) equals id */
 bool ks_res_any_id_equals(const ks_res *r, const ks_id *id);
+/* Id key: strings equal exactly when the ids are equal (group, version,
+ * kind, name and effective namespace); written into b (reset first).
+ * which: 0..nprev-1 a previous id, nprev (or more) the current id. */
+int ks_res_idkey(const ks_res *r, size_t which, fc_buf *b);
 
 void ks_resmap_init(ks_resmap *m);
 void ks_resmap_dispose(ks_resmap *m); /* frees the resources too */

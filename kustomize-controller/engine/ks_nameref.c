@@ -15,21 +15,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* a resource with its current scope, computed once per pass (only the
+ * referrer being fixed can change, and its entry is refreshed after) */
+typedef struct nrinfo {
+    ks_res *r;
+    bool cluster;
+    char *ns;          /* effective namespace */
+    size_t mark, mark2; /* in the current candidate subset / namespace group */
+} nrinfo;
+
+/* (previous name, resource), sorted by name then map order: the
+ * resources that once had a name, found by binary search */
+typedef struct nrname {
+    const char *name;
+    nrinfo *in;
+} nrname;
+
+typedef struct nrpass {
+    nrinfo *all;
+    size_t nall;
+    nrname *idx;
+    size_t nidx;
+    size_t gen, gen2;
+} nrpass;
+
 typedef struct nrctx {
-    ks_resmap *all;
-    ks_res *referrer;
-    ks_res **cand; /* subset that could be referenced by the referrer */
+    nrpass *pass;
+    nrinfo *referrer;
+    nrinfo **cand; /* subset that could be referenced by the referrer (marked gen) */
     size_t ncand;
     const ks_nameref *target; /* referred-to GVK */
     const ks_fieldspec *fs;
 } nrctx;
-
-static bool prev_name_matches(const ks_res *r, const char *name)
-{
-    for (size_t i = 0; i < r->nprev; i++)
-        if (ks_str_eq(r->prev[i].name, name)) return true;
-    return false;
-}
 
 static bool prev_selected_by(const ks_res *r, const char *g, const char *v, const char *k)
 {
@@ -43,41 +60,60 @@ static bool prev_selected_by(const ks_res *r, const char *g, const char *v, cons
     return false;
 }
 
-static bool id_cluster(const ks_res *r)
+static int info_fill(nrinfo *in, ks_res *r)
 {
     ks_id id;
-    if (ks_res_curid(r, &id)) return false;
-    bool c = ks_id_cluster_scoped(&id);
+    free(in->ns);
+    in->r = r;
+    in->ns = NULL;
+    if (ks_res_curid(r, &id)) return -1;
+    in->cluster = ks_id_cluster_scoped(&id);
+    in->ns = ks_strdup(ks_id_effective_ns(&id));
     ks_id_dispose(&id);
-    return c;
+    return in->ns ? 0 : fc_err_set(FC_ENOMEM, "out of memory");
 }
 
-static bool same_ns(const ks_res *a, const ks_res *b)
+static int nrname_cmp(const void *a, const void *b)
 {
-    ks_id x, y;
-    if (ks_res_curid(a, &x)) return false;
-    if (ks_res_curid(b, &y)) {
-        ks_id_dispose(&x);
-        return false;
-    }
-    bool eq = strcmp(ks_id_effective_ns(&x), ks_id_effective_ns(&y)) == 0;
-    ks_id_dispose(&x);
-    ks_id_dispose(&y);
-    return eq;
+    const nrname *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c) return c;
+    return x->in < y->in ? -1 : x->in > y->in;
 }
 
-/* selectReferral; *out NULL = nothing to do */
-static int select_referral(nrctx *c, const char *old, ks_res **list, size_t n, bool with_ns, ks_res **out)
+/* the index entries for name: [*lo, *hi) */
+static void name_range(const nrpass *p, const char *name, size_t *lo, size_t *hi)
+{
+    size_t l = 0, h = p->nidx;
+    while (l < h) {
+        size_t mid = l + (h - l) / 2;
+        if (strcmp(p->idx[mid].name, name) < 0) l = mid + 1;
+        else h = mid;
+    }
+    *lo = l;
+    h = l;
+    while (h < p->nidx && strcmp(p->idx[h].name, name) == 0) h++;
+    *hi = h;
+}
+
+/* selectReferral over the marked subset (the referrer's candidates, or
+ * the namespace group when grp) of the resources that once were named
+ * old; *out NULL = nothing to do */
+static int select_referral(nrctx *c, const char *old, bool grp, bool with_ns, ks_res **out)
 {
     *out = NULL;
-    ks_res **keep = calloc(n ? n : 1, sizeof *keep);
+    size_t lo, hi;
+    name_range(c->pass, old, &lo, &hi);
+    size_t n = hi - lo;
+    if (n == 0) return 0;
+    ks_res **keep = calloc(n, sizeof *keep);
     if (!keep) return fc_err_set(FC_ENOMEM, "out of memory");
     size_t k = 0;
     /* roleRef: kind and apiGroup of the roleRef */
     bool roleref = ks_has_suffix(c->fs->path, "roleRef/name");
     const char *rr_group = NULL, *rr_kind = NULL;
     if (roleref) {
-        json_object *rr = ks_obj_get(c->referrer->obj, "roleRef");
+        json_object *rr = ks_obj_get(c->referrer->r->obj, "roleRef");
         json_object *ag = ks_obj_get(rr, "apiGroup"), *kd = ks_obj_get(rr, "kind");
         if (ag && kd && json_object_is_type(ag, json_type_string) && json_object_is_type(kd, json_type_string)) {
             rr_group = json_object_get_string(ag);
@@ -86,21 +122,22 @@ static int select_referral(nrctx *c, const char *old, ks_res **list, size_t n, b
             roleref = false;
         }
     }
-    bool ref_cluster = id_cluster(c->referrer);
-    for (size_t i = 0; i < n; i++) {
-        ks_res *r = list[i];
-        if (!prev_name_matches(r, old)) continue;
+    bool ref_cluster = c->referrer->cluster;
+    for (size_t i = lo; i < hi; i++) {
+        nrinfo *in = c->pass->idx[i].in;
+        if (grp ? in->mark2 != c->pass->gen2 : in->mark != c->pass->gen) continue;
+        ks_res *r = in->r;
         if (!prev_selected_by(r, c->target->group, c->target->version, c->target->kind)) continue;
         if (roleref && !prev_selected_by(r, rr_group, "", rr_kind)) continue;
-        if (!ref_cluster && !id_cluster(r) && !ks_str_eq(ks_res_kind(r), "ServiceAccount") &&
-            !same_ns(c->referrer, r))
+        if (!ref_cluster && !in->cluster && !ks_str_eq(ks_res_kind(r), "ServiceAccount") &&
+            strcmp(c->referrer->ns, in->ns) != 0)
             continue;
         keep[k++] = r;
     }
     if (k > 1) {
         size_t j = 0;
         for (size_t i = 0; i < k; i++)
-            if (ks_res_prefix_suffix_equals(keep[i], c->referrer)) keep[j++] = keep[i];
+            if (ks_res_prefix_suffix_equals(keep[i], c->referrer->r)) keep[j++] = keep[i];
         if (j == 1) {
             *out = keep[0];
             free(keep);
@@ -149,7 +186,7 @@ static int set_scalar(nrctx *c, ks_slot *slot)
     char *old = ks_json_text(v);
     if (!old) return 0;
     ks_res *ref = NULL;
-    int rc = select_referral(c, old, c->cand, c->ncand, false, &ref);
+    int rc = select_referral(c, old, false, false, &ref);
     if (!rc && ref && strcmp(ks_res_name(ref), old) != 0) ks_slot_set(slot, json_object_new_string(ks_res_name(ref)));
     free(old);
     return rc;
@@ -161,34 +198,29 @@ static int set_mapping(nrctx *c, json_object *m)
     if (!json_object_object_get_ex(m, "name", &namev) || !namev)
         return fc_err_set(FC_EINVAL, "path config error; no 'name' field in node");
     json_object *nsv = NULL;
-    ks_res **list = c->cand;
-    size_t n = c->ncand;
-    ks_res **grp = NULL;
-    size_t ng = 0;
+    bool grp = false;
     if (json_object_object_get_ex(m, "namespace", &nsv) && nsv) {
         char *ns = ks_json_text(nsv);
-        grp = calloc(c->ncand ? c->ncand : 1, sizeof *grp);
-        if (!grp || !ns) {
-            free(ns);
-            free(grp);
-            return fc_err_set(FC_ENOMEM, "out of memory");
-        }
+        if (!ns) return fc_err_set(FC_ENOMEM, "out of memory");
         /* original namespaces first, then current ones */
+        size_t gen2 = ++c->pass->gen2, ng = 0;
         for (int pass = 0; pass < 2 && ng == 0; pass++) {
             for (size_t i = 0; i < c->ncand; i++) {
                 ks_id id;
-                if ((pass == 0 ? ks_res_orgid(c->cand[i], &id) : ks_res_curid(c->cand[i], &id))) continue;
-                if (!ks_id_cluster_scoped(&id) && strcmp(ks_id_effective_ns(&id), ns) == 0) grp[ng++] = c->cand[i];
+                if ((pass == 0 ? ks_res_orgid(c->cand[i]->r, &id) : ks_res_curid(c->cand[i]->r, &id))) continue;
+                if (!ks_id_cluster_scoped(&id) && strcmp(ks_id_effective_ns(&id), ns) == 0) {
+                    c->cand[i]->mark2 = gen2;
+                    ng++;
+                }
                 ks_id_dispose(&id);
             }
         }
         free(ns);
-        list = grp;
-        n = ng;
+        grp = true;
     }
     char *old = ks_json_text(namev);
     ks_res *ref = NULL;
-    int rc = old ? select_referral(c, old, list, n, true, &ref) : 0;
+    int rc = old ? select_referral(c, old, grp, true, &ref) : 0;
     if (!rc && ref) {
         const char *rn = ks_res_name(ref), *rns = ks_res_ns(ref);
         if (!(strcmp(rn, old) == 0 && !*rns)) {
@@ -197,7 +229,6 @@ static int set_mapping(nrctx *c, json_object *m)
         }
     }
     free(old);
-    free(grp);
     return rc;
 }
 
@@ -225,21 +256,26 @@ static int nr_set(ks_slot *slot, void *ud)
 }
 
 /* SubsetThatCouldBeReferencedByResource */
-static int subset_for(ks_resmap *m, ks_res *ref, ks_res ***out, size_t *nout)
+static int subset_for(nrpass *p, nrinfo *ref, nrinfo ***out, size_t *nout)
 {
-    ks_res **v = calloc(m->n ? m->n : 1, sizeof *v);
+    nrinfo *all = p->all;
+    size_t nall = p->nall, gen = ++p->gen;
+    nrinfo **v = calloc(nall ? nall : 1, sizeof *v);
     if (!v) return fc_err_set(FC_ENOMEM, "out of memory");
     size_t n = 0;
-    if (id_cluster(ref)) {
-        for (size_t i = 0; i < m->n; i++) v[n++] = m->v[i];
+    if (ref->cluster) {
+        for (size_t i = 0; i < nall; i++) {
+            all[i].mark = gen;
+            v[n++] = &all[i];
+        }
         *out = v;
         *nout = n;
         return 0;
     }
     /* a RoleBinding can see the namespaces of its ServiceAccount subjects */
     ks_strv rbns = {0};
-    if (ks_str_eq(ks_res_kind(ref), "RoleBinding")) {
-        json_object *subjects = ks_obj_get(ref->obj, "subjects");
+    if (ks_str_eq(ks_res_kind(ref->r), "RoleBinding")) {
+        json_object *subjects = ks_obj_get(ref->r->obj, "subjects");
         size_t sn = ks_is_seq(subjects) ? json_object_array_length(subjects) : 0;
         for (size_t i = 0; i < sn; i++) {
             json_object *s = json_object_array_get_idx(subjects, i);
@@ -250,14 +286,18 @@ static int subset_for(ks_resmap *m, ks_res *ref, ks_res ***out, size_t *nout)
             if (!json_object_is_type(ns, json_type_string)) {
                 free(v);
                 ks_strv_dispose(&rbns);
-                return fc_err_set(FC_EINVAL, "Invalid Input: namespace is blank for resource %s", ks_res_name(ref));
+                return fc_err_set(FC_EINVAL, "Invalid Input: namespace is blank for resource %s",
+                                  ks_res_name(ref->r));
             }
             ks_strv_push(&rbns, json_object_get_string(ns));
         }
     }
-    for (size_t i = 0; i < m->n; i++) {
-        ks_res *t = m->v[i];
-        if (id_cluster(t) || same_ns(t, ref) || ks_strv_contains(&rbns, ks_res_ns(t))) v[n++] = t;
+    for (size_t i = 0; i < nall; i++) {
+        nrinfo *t = &all[i];
+        if (t->cluster || strcmp(t->ns, ref->ns) == 0 || (rbns.n && ks_strv_contains(&rbns, ks_res_ns(t->r)))) {
+            t->mark = gen;
+            v[n++] = t;
+        }
     }
     ks_strv_dispose(&rbns);
     *out = v;
@@ -265,45 +305,71 @@ static int subset_for(ks_resmap *m, ks_res *ref, ks_res ***out, size_t *nout)
     return 0;
 }
 
+static int fix_one(nrpass *p, nrinfo *ref, const ks_tconfig *tc)
+{
+    ks_id org;
+    if (ks_res_orgid(ref->r, &org)) return -1;
+    nrinfo **cand = NULL;
+    size_t ncand = 0;
+    bool have = false;
+    int rc = 0;
+    for (size_t b = 0; b < tc->nnameref && !rc; b++) {
+        const ks_nameref *nr = &tc->nameref[b];
+        for (size_t f = 0; f < nr->referrers.n && !rc; f++) {
+            const ks_fieldspec *fs = &nr->referrers.v[f];
+            if (!ks_gvk_selected(org.group, org.version, org.kind, fs->group, fs->version, fs->kind)) continue;
+            if (!have) {
+                rc = subset_for(p, ref, &cand, &ncand);
+                if (rc) break;
+                have = true;
+            }
+            /* the field spec takes the referrer's own GVK */
+            ks_fieldspec own = {"", "", "", fs->path, false};
+            nrctx c = {p, ref, cand, ncand, nr, fs};
+            rc = ks_fieldspec_apply(ref->r, &own, KS_CREATE_NONE, nr_set, &c);
+            if (rc) {
+                ks_id cur;
+                char *s = NULL;
+                if (!ks_res_curid(ref->r, &cur)) {
+                    s = ks_id_string(&cur);
+                    ks_id_dispose(&cur);
+                }
+                fc_err_wrap("updating name reference in '%s' field of '%s'", fs->path, s ? s : "?");
+                free(s);
+            }
+            /* a custom field spec may have touched the referrer's own id */
+            if (!rc) rc = info_fill(ref, ref->r);
+        }
+    }
+    free(cand);
+    ks_id_dispose(&org);
+    return rc;
+}
+
 int ks_fix_name_references(ks_resmap *m, const ks_tconfig *tc)
 {
-    for (size_t i = 0; i < m->n; i++) {
-        ks_res *ref = m->v[i];
-        ks_id org;
-        if (ks_res_orgid(ref, &org)) return -1;
-        ks_res **cand = NULL;
-        size_t ncand = 0;
-        bool have = false;
-        int rc = 0;
-        for (size_t b = 0; b < tc->nnameref && !rc; b++) {
-            const ks_nameref *nr = &tc->nameref[b];
-            for (size_t f = 0; f < nr->referrers.n && !rc; f++) {
-                const ks_fieldspec *fs = &nr->referrers.v[f];
-                if (!ks_gvk_selected(org.group, org.version, org.kind, fs->group, fs->version, fs->kind)) continue;
-                if (!have) {
-                    rc = subset_for(m, ref, &cand, &ncand);
-                    if (rc) break;
-                    have = true;
-                }
-                /* the field spec takes the referrer's own GVK */
-                ks_fieldspec own = {"", "", "", fs->path, false};
-                nrctx c = {m, ref, cand, ncand, nr, fs};
-                rc = ks_fieldspec_apply(ref, &own, KS_CREATE_NONE, nr_set, &c);
-                if (rc) {
-                    ks_id cur;
-                    char *s = NULL;
-                    if (!ks_res_curid(ref, &cur)) {
-                        s = ks_id_string(&cur);
-                        ks_id_dispose(&cur);
-                    }
-                    fc_err_wrap("updating name reference in '%s' field of '%s'", fs->path, s ? s : "?");
-                    free(s);
-                }
-            }
+    nrpass p = {0};
+    p.nall = m->n;
+    p.all = calloc(m->n ? m->n : 1, sizeof *p.all);
+    size_t nprev = 0;
+    for (size_t i = 0; i < m->n; i++) nprev += m->v[i]->nprev;
+    p.idx = calloc(nprev ? nprev : 1, sizeof *p.idx);
+    int rc = p.all && p.idx ? 0 : fc_err_set(FC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        ks_res *r = m->v[i];
+        rc = info_fill(&p.all[i], r);
+        for (size_t j = 0; j < r->nprev && !rc; j++) {
+            bool seen = false;
+            for (size_t k = 0; k < j && !seen; k++) seen = ks_str_eq(r->prev[k].name, r->prev[j].name);
+            if (seen) continue;
+            p.idx[p.nidx].name = r->prev[j].name ? r->prev[j].name : "";
+            p.idx[p.nidx++].in = &p.all[i];
         }
-        free(cand);
-        ks_id_dispose(&org);
-        if (rc) return rc;
     }
-    return 0;
+    if (!rc) qsort(p.idx, p.nidx, sizeof *p.idx, nrname_cmp);
+    for (size_t i = 0; i < m->n && !rc; i++) rc = fix_one(&p, &p.all[i], tc);
+    for (size_t i = 0; p.all && i < m->n; i++) free(p.all[i].ns);
+    free(p.all);
+    free(p.idx);
+    return rc;
 }

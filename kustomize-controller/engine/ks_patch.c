@@ -26,62 +26,70 @@ typedef struct patch {
 
 /* ---------------------------------------------------------------- select */
 
-static int rx(const char *pat, const char *s, bool *m)
+/* effective namespace of one of a resource's ids */
+static const char *eff_ns(const ks_res *r, const char *kind, const char *ns)
 {
-    if (!pat || !*pat) {
-        *m = true;
-        return 0;
-    }
-    return ks_regex_match(pat, s, m);
+    if (ks_av_cluster_scoped(ks_res_apiversion(r), kind)) return "_non_namespaceable_";
+    return ns && *ns ? ns : "default";
 }
 
 int ks_select(ks_resmap *m, json_object *sel, ks_resmap *out)
 {
-    const char *g = ks_obj_str(sel, "group"), *v = ks_obj_str(sel, "version"), *k = ks_obj_str(sel, "kind"),
-               *name = ks_obj_str(sel, "name"), *ns = ks_obj_str(sel, "namespace"),
-               *lsel = ks_obj_str(sel, "labelSelector"), *asel = ks_obj_str(sel, "annotationSelector");
-    for (size_t i = 0; i < m->n; i++) {
+    const char *lsel = ks_obj_str(sel, "labelSelector"), *asel = ks_obj_str(sel, "annotationSelector");
+    static const char *const keys[] = {"group", "version", "kind", "name", "namespace"};
+    ks_rx x[5];
+    int rc = 0;
+    size_t nx = 0;
+    for (; nx < 5 && !rc; nx++) rc = ks_rx_init(&x[nx], ks_obj_str(sel, keys[nx]));
+    char gbuf[256];
+    for (size_t i = 0; i < m->n && !rc; i++) {
         ks_res *r = m->v[i];
-        ks_id cur, org;
-        if (ks_res_curid(r, &cur)) return -1;
-        if (ks_res_orgid(r, &org)) {
-            ks_id_dispose(&cur);
-            return -1;
+        const char *org_name = r->nprev ? r->prev[0].name : ks_res_name(r);
+        bool ok = true;
+        if (!x[4].any) {
+            /* the original id's namespace, then the current one */
+            ok = (r->nprev && ks_rx_match(&x[4], eff_ns(r, r->prev[0].kind, r->prev[0].ns))) ||
+                 ks_rx_match(&x[4], eff_ns(r, ks_res_kind(r), ks_res_ns(r)));
         }
-        bool a = false, b = false, ok = true;
-        int rc = 0;
-        if (ns && *ns) {
-            rc = rx(ns, ks_id_effective_ns(&org), &a);
-            if (!rc && !a) rc = rx(ns, ks_id_effective_ns(&cur), &b);
-            ok = a || b;
+        if (ok && !x[3].any) ok = ks_rx_match(&x[3], org_name) || ks_rx_match(&x[3], ks_res_name(r));
+        if (ok && (!x[0].any || !x[1].any)) {
+            const char *av = ks_res_apiversion(r), *slash = strchr(av, '/');
+            const char *g = "", *v = av;
+            char *heap = NULL;
+            if (slash) {
+                size_t gl = (size_t)(slash - av);
+                if (gl < sizeof gbuf) {
+                    memcpy(gbuf, av, gl);
+                    gbuf[gl] = 0;
+                    g = gbuf;
+                } else if ((heap = ks_strndup(av, gl))) {
+                    g = heap;
+                }
+                v = slash + 1;
+            }
+            ok = ks_rx_match(&x[0], g) && ks_rx_match(&x[1], v);
+            free(heap);
         }
-        if (!rc && ok && name && *name) {
-            a = b = false;
-            rc = rx(name, org.name, &a);
-            if (!rc && !a) rc = rx(name, cur.name, &b);
-            ok = a || b;
-        }
-        if (!rc && ok) rc = rx(g, cur.group, &ok);
-        if (!rc && ok) rc = rx(v, cur.version, &ok);
-        if (!rc && ok) rc = rx(k, cur.kind, &ok);
-        ks_id_dispose(&cur);
-        ks_id_dispose(&org);
-        if (!rc && ok && lsel && *lsel) rc = ks_selector_match(lsel, ks_obj_get(ks_res_meta(r, false), "labels"), &ok);
+        if (ok) ok = ks_rx_match(&x[2], ks_res_kind(r));
+        if (ok && lsel && *lsel) rc = ks_selector_match(lsel, ks_obj_get(ks_res_meta(r, false), "labels"), &ok);
         if (!rc && ok && asel && *asel)
             rc = ks_selector_match(asel, ks_obj_get(ks_res_meta(r, false), "annotations"), &ok);
-        if (rc) return rc;
-        if (ok) {
+        if (!rc && ok) {
             if (out->n == out->cap) {
                 size_t nc = out->cap ? out->cap * 2 : 16;
                 ks_res **nv = realloc(out->v, nc * sizeof *nv);
-                if (!nv) return fc_err_set(FC_ENOMEM, "out of memory");
+                if (!nv) {
+                    rc = fc_err_set(FC_ENOMEM, "out of memory");
+                    break;
+                }
                 out->v = nv;
                 out->cap = nc;
             }
             out->v[out->n++] = r; /* borrowed */
         }
     }
-    return 0;
+    for (size_t j = 0; j < nx; j++) ks_rx_dispose(&x[j]);
+    return rc;
 }
 
 /* ----------------------------------------------------------- SMP apply */
@@ -113,16 +121,32 @@ static int apply_smp_one(ks_res *r, const patch *p)
  * and re-add the rest checking ids */
 static int apply_smp(ks_resmap *m, ks_res **sel, size_t nsel, const patch *p)
 {
-    for (size_t i = 0; i < m->n; i++) {
+    /* The map's ids are unique before (every map is built by appends), so
+     * when no patched resource changed its id or emptied, re-adding them
+     * all would find nothing: skip that. */
+    bool same = true;
+    fc_buf before, after;
+    fc_buf_init(&before, 0);
+    fc_buf_init(&after, 0);
+    size_t next = 0; /* sel is in map order */
+    for (size_t i = 0; i < m->n && next < nsel; i++) {
         ks_res *r = m->v[i];
-        bool picked = false;
-        for (size_t s = 0; s < nsel && !picked; s++) picked = sel[s] == r;
-        if (!picked) continue;
+        if (sel[next] != r) continue;
+        next++;
+        if (same && ks_res_idkey(r, r->nprev, &before)) same = false;
         if (apply_smp_one(r, p)) {
+            fc_buf_dispose(&before);
+            fc_buf_dispose(&after);
             char *src = p->res->source;
             return fc_err_wrap("applying patch%s%s", src ? " from " : "", src ? src : "");
         }
+        if (same && (!r->obj || json_object_object_length(r->obj) == 0 || ks_res_idkey(r, r->nprev, &after) ||
+                     strcmp(before.ptr, after.ptr) != 0))
+            same = false;
     }
+    fc_buf_dispose(&before);
+    fc_buf_dispose(&after);
+    if (same) return 0;
     ks_resmap keep;
     ks_resmap_init(&keep);
     for (size_t i = 0; i < m->n; i++) {

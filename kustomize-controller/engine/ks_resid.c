@@ -63,10 +63,8 @@ static const char *const cluster_scoped[][2] = {
     {"v1", "PersistentVolume"},
 };
 
-bool ks_gvk_cluster_scoped(const char *group, const char *version, const char *kind)
+static bool cluster_scoped_n(const char *g, size_t gl, const char *v, const char *k)
 {
-    const char *g = group ? group : "", *v = version ? version : "", *k = kind ? kind : "";
-    size_t gl = strlen(g);
     for (size_t i = 0; i < sizeof cluster_scoped / sizeof cluster_scoped[0]; i++) {
         const char *av = cluster_scoped[i][0];
         if (strcmp(cluster_scoped[i][1], k) != 0) continue;
@@ -78,6 +76,19 @@ bool ks_gvk_cluster_scoped(const char *group, const char *version, const char *k
         }
     }
     return false;
+}
+
+bool ks_gvk_cluster_scoped(const char *group, const char *version, const char *kind)
+{
+    const char *g = group ? group : "";
+    return cluster_scoped_n(g, strlen(g), version ? version : "", kind ? kind : "");
+}
+
+bool ks_av_cluster_scoped(const char *apiversion, const char *kind)
+{
+    const char *av = apiversion ? apiversion : "", *slash = strchr(av, '/');
+    if (slash) return cluster_scoped_n(av, (size_t)(slash - av), slash + 1, kind ? kind : "");
+    return cluster_scoped_n("", 0, av, kind ? kind : "");
 }
 
 bool ks_gvk_selected(const char *g, const char *v, const char *k, const char *sg, const char *sv, const char *sk)

@@ -247,19 +247,76 @@ char *ks_id_string(const ks_id *id)
     return fc_buf_detach(&b, NULL);
 }
 
+static int key_put(fc_buf *b, const char *av, const char *kind, const char *name, const char *ns)
+{
+    av = av ? av : "";
+    kind = kind ? kind : "";
+    const char *slash = strchr(av, '/');
+    fc_buf_reset(b);
+    if (slash) {
+        fc_buf_put(b, av, (size_t)(slash - av));
+        fc_buf_putc(b, '\x1f');
+        fc_buf_puts(b, slash + 1);
+    } else {
+        fc_buf_putc(b, '\x1f');
+        fc_buf_puts(b, av);
+    }
+    fc_buf_putc(b, '\x1f');
+    fc_buf_puts(b, kind);
+    fc_buf_putc(b, '\x1f');
+    fc_buf_puts(b, name ? name : "");
+    fc_buf_putc(b, '\x1f');
+    if (ks_av_cluster_scoped(av, kind)) ns = NON_NAMESPACEABLE;
+    else if (!ns || !*ns) ns = "default";
+    if (fc_buf_puts(b, ns)) return fc_err_set(FC_ENOMEM, "out of memory");
+    return 0;
+}
+
+int ks_res_idkey(const ks_res *r, size_t which, fc_buf *b)
+{
+    if (which < r->nprev)
+        return key_put(b, ks_res_apiversion(r), r->prev[which].kind, r->prev[which].name, r->prev[which].ns);
+    return key_put(b, ks_res_apiversion(r), ks_res_kind(r), ks_res_name(r), ks_res_ns(r));
+}
+
+/* id i of r (i == nprev: the current one) equals id; the name is compared
+ * first as it tells most ids apart */
+static bool id_equal_at(const ks_res *r, size_t i, const ks_id *id, const char *id_effns)
+{
+    const char *kind, *ns;
+    if (i < r->nprev) {
+        if (!ks_str_eq(r->prev[i].name, id->name)) return false;
+        kind = r->prev[i].kind;
+        ns = r->prev[i].ns;
+    } else {
+        if (!ks_str_eq(ks_res_name(r), id->name)) return false;
+        kind = ks_res_kind(r);
+        ns = ks_res_ns(r);
+    }
+    if (!ks_str_eq(kind, id->kind)) return false;
+    const char *av = ks_res_apiversion(r), *slash = strchr(av, '/');
+    const char *g = id->group ? id->group : "", *v = id->version ? id->version : "";
+    if (slash) {
+        size_t gl = (size_t)(slash - av);
+        if (strlen(g) != gl || strncmp(av, g, gl) != 0 || strcmp(slash + 1, v) != 0) return false;
+    } else if (*g || strcmp(av, v) != 0) {
+        return false;
+    }
+    if (ks_av_cluster_scoped(av, kind)) ns = NON_NAMESPACEABLE;
+    else if (!ns || !*ns) ns = "default";
+    return strcmp(ns, id_effns) == 0;
+}
+
+static bool any_id_equals(const ks_res *r, const ks_id *id, const char *effns)
+{
+    for (size_t i = 0; i <= r->nprev; i++)
+        if (id_equal_at(r, i, id, effns)) return true;
+    return false;
+}
+
 bool ks_res_any_id_equals(const ks_res *r, const ks_id *id)
 {
-    ks_id x;
-    for (size_t i = 0; i < r->nprev; i++) {
-        if (ks_res_previd(r, i, &x)) return false;
-        bool eq = ks_id_equals(&x, id);
-        ks_id_dispose(&x);
-        if (eq) return true;
-    }
-    if (ks_res_curid(r, &x)) return false;
-    bool eq = ks_id_equals(&x, id);
-    ks_id_dispose(&x);
-    return eq;
+    return any_id_equals(r, id, ks_id_effective_ns(id));
 }
 
 int ks_res_store_prev(ks_res *r)
@@ -361,40 +418,39 @@ static int dup_id_error(const ks_res *r, const ks_id *id)
 
 int ks_resmap_append(ks_resmap *m, ks_res *r)
 {
-    ks_id id, x;
-    if (ks_res_curid(r, &id)) {
-        ks_res_free(r);
-        return -1;
-    }
-    for (size_t i = 0; i < m->n; i++) {
-        if (ks_res_curid(m->v[i], &x)) {
-            ks_id_dispose(&id);
-            ks_res_free(r);
-            return -1;
-        }
-        bool eq = ks_id_equals(&id, &x);
-        ks_id_dispose(&x);
-        if (eq) {
-            int rc = dup_id_error(r, &id);
-            ks_id_dispose(&id);
-            ks_res_free(r);
-            return rc;
-        }
-    }
-    ks_id_dispose(&id);
-    return ks_resmap_push(m, r);
+    ks_resmap one = {&r, 1, 1};
+    return ks_resmap_append_all(m, &one);
 }
 
 int ks_resmap_append_all(ks_resmap *dst, ks_resmap *src)
 {
     int rc = 0;
     size_t i = 0;
+    ks_sset seen = {0};
+    fc_buf k;
+    fc_buf_init(&k, 0);
+    for (size_t j = 0; j < dst->n && !rc; j++) {
+        rc = ks_res_idkey(dst->v[j], dst->v[j]->nprev, &k);
+        if (!rc && ks_sset_add(&seen, k.ptr) < 0) rc = fc_err_set(FC_ENOMEM, "out of memory");
+    }
     for (; i < src->n && !rc; i++) {
-        rc = ks_resmap_append(dst, src->v[i]);
+        ks_res *r = src->v[i];
         src->v[i] = NULL;
+        int added = 0;
+        rc = ks_res_idkey(r, r->nprev, &k);
+        if (!rc && (added = ks_sset_add(&seen, k.ptr)) < 0) rc = fc_err_set(FC_ENOMEM, "out of memory");
+        if (!rc && added == 0) {
+            ks_id id;
+            rc = ks_res_curid(r, &id) ? -1 : dup_id_error(r, &id);
+            if (id.kind) ks_id_dispose(&id);
+        }
+        if (!rc) rc = ks_resmap_push(dst, r);
+        else ks_res_free(r);
     }
     for (; i < src->n; i++) ks_res_free(src->v[i]);
     src->n = 0;
+    ks_sset_dispose(&seen);
+    fc_buf_dispose(&k);
     return rc;
 }
 
@@ -417,9 +473,10 @@ int ks_resmap_get_by_id(ks_resmap *m, const ks_id *id, ks_res **out)
 {
     ks_res *found = NULL;
     size_t count = 0;
+    const char *effns = ks_id_effective_ns(id);
     *out = NULL;
     for (size_t i = 0; i < m->n; i++) {
-        if (ks_res_any_id_equals(m->v[i], id)) {
+        if (any_id_equals(m->v[i], id, effns)) {
             found = m->v[i];
             count++;
         }
@@ -519,8 +576,9 @@ static int absorb_one(ks_resmap *m, ks_res *r)
     }
     ks_res *old = NULL;
     size_t count = 0, idx = 0;
+    const char *effns = ks_id_effective_ns(&id);
     for (size_t i = 0; i < m->n; i++) {
-        if (ks_res_any_id_equals(m->v[i], &id)) {
+        if (any_id_equals(m->v[i], &id, effns)) {
             old = m->v[i];
             idx = i;
             count++;
@@ -534,7 +592,8 @@ static int absorb_one(ks_resmap *m, ks_res *r)
             rc = fc_err_set(FC_ENOTFOUND, "id %s does not exist; cannot merge or replace", ids ? ids : "?");
             ks_res_free(r);
         } else {
-            rc = ks_resmap_append(m, r);
+            /* no id of any resource equals r's: no current one either */
+            rc = ks_resmap_push(m, r);
         }
     } else if (count > 1) {
         rc = fc_err_set(FC_EINVAL, "found multiple objects that could accept merge of %s", ids ? ids : "?");

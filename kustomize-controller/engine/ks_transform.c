@@ -30,65 +30,74 @@ static bool is_rolebinding(const char *kind)
     return ks_str_eq(kind, "RoleBinding") || ks_str_eq(kind, "ClusterRoleBinding");
 }
 
+static int ns_one(ks_res *r, const char *ns, const ks_fsslice *fss, ks_sset *ids, fc_buf *key);
+
 int ks_tr_namespace(ks_resmap *m, const char *ns, const ks_fsslice *fss)
 {
     if (!ns || !*ns) return 0;
-    for (size_t i = 0; i < m->n; i++) {
-        ks_res *r = m->v[i];
-        if (!r->obj || !json_object_object_length(r->obj)) continue;
-        if (ks_res_store_prev(r)) return -1;
-        const char *av = ks_res_apiversion(r);
-        char *g = NULL, *v = NULL;
-        ks_split_apiversion(av, &g, &v);
-        bool cluster = ks_gvk_cluster_scoped(g, v, ks_res_kind(r));
-        free(g);
-        free(v);
-        /* metadata.namespace on namespaced kinds only */
-        if (!cluster) {
-            ks_fieldspec meta = {"", "", "", "metadata/namespace", true};
-            if (ks_fieldspec_apply(r, &meta, KS_CREATE_SCALAR, set_string, (void *)ns)) return -1;
+    /* kustomize checks, after each resource, that its new id is unique
+     * among the current ids (earlier ones transformed, later ones not):
+     * a count of current ids does that in one pass */
+    ks_sset ids = {0};
+    fc_buf k;
+    fc_buf_init(&k, 0);
+    int rc = 0;
+    for (size_t i = 0; i < m->n && !rc; i++) {
+        rc = ks_res_idkey(m->v[i], m->v[i]->nprev, &k);
+        if (!rc && ks_sset_add(&ids, k.ptr) < 0) rc = fc_err_set(FC_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m->n && !rc; i++)
+        rc = ns_one(m->v[i], ns, fss, &ids, &k);
+    ks_sset_dispose(&ids);
+    fc_buf_dispose(&k);
+    return rc;
+}
+
+static int ns_one(ks_res *r, const char *ns, const ks_fsslice *fss, ks_sset *ids, fc_buf *key)
+{
+    if (!r->obj || !json_object_object_length(r->obj)) return 0;
+    if (ks_res_idkey(r, r->nprev, key)) return -1;
+    ks_sset_drop(ids, key->ptr);
+    if (ks_res_store_prev(r)) return -1;
+    const char *av = ks_res_apiversion(r);
+    bool cluster = ks_av_cluster_scoped(av, ks_res_kind(r));
+    /* metadata.namespace on namespaced kinds only */
+    if (!cluster) {
+        ks_fieldspec meta = {"", "", "", "metadata/namespace", true};
+        if (ks_fieldspec_apply(r, &meta, KS_CREATE_SCALAR, set_string, (void *)ns)) return -1;
+    }
+    bool rb = is_rolebinding(ks_res_kind(r));
+    if (rb) {
+        /* defaultOnly: subjects named "default" get the namespace */
+        json_object *subjects = ks_obj_get(r->obj, "subjects");
+        size_t n = ks_is_seq(subjects) ? json_object_array_length(subjects) : 0;
+        for (size_t k = 0; k < n; k++) {
+            json_object *s = json_object_array_get_idx(subjects, k);
+            if (!ks_is_map(s)) continue;
+            json_object *name = ks_obj_get(s, "name");
+            char *t = name ? ks_json_text(name) : NULL;
+            bool def = t && strcmp(t, "default") == 0;
+            free(t);
+            if (def) json_object_object_add(s, "namespace", json_object_new_string(ns));
         }
-        bool rb = is_rolebinding(ks_res_kind(r));
-        if (rb) {
-            /* defaultOnly: subjects named "default" get the namespace */
-            json_object *subjects = ks_obj_get(r->obj, "subjects");
-            size_t n = ks_is_seq(subjects) ? json_object_array_length(subjects) : 0;
-            for (size_t k = 0; k < n; k++) {
-                json_object *s = json_object_array_get_idx(subjects, k);
-                if (!ks_is_map(s)) continue;
-                json_object *name = ks_obj_get(s, "name");
-                char *t = name ? ks_json_text(name) : NULL;
-                bool def = t && strcmp(t, "default") == 0;
-                free(t);
-                if (def) json_object_object_add(s, "namespace", json_object_new_string(ns));
-            }
-        }
-        for (size_t k = 0; k < fss->n; k++) {
-            const ks_fieldspec *fs = &fss->v[k];
-            if (ks_str_eq(fs->path, "metadata/namespace")) continue;
-            if (!ks_str_eq(av, "v1") && ks_str_eq(fs->path, "metadata/name")) continue;
-            if (rb && is_rolebinding(fs->kind) && ks_str_eq(fs->path, "subjects/namespace")) continue;
-            if (ks_fieldspec_apply(r, fs, KS_CREATE_SCALAR, set_string, (void *)ns)) return -1;
-        }
-        ks_id id, x;
+    }
+    for (size_t k = 0; k < fss->n; k++) {
+        const ks_fieldspec *fs = &fss->v[k];
+        if (ks_str_eq(fs->path, "metadata/namespace")) continue;
+        if (!ks_str_eq(av, "v1") && ks_str_eq(fs->path, "metadata/name")) continue;
+        if (rb && is_rolebinding(fs->kind) && ks_str_eq(fs->path, "subjects/namespace")) continue;
+        if (ks_fieldspec_apply(r, fs, KS_CREATE_SCALAR, set_string, (void *)ns)) return -1;
+    }
+    if (ks_res_idkey(r, r->nprev, key)) return -1;
+    if (ks_sset_add(ids, key->ptr) < 0) return fc_err_set(FC_ENOMEM, "out of memory");
+    if (ks_sset_count(ids, key->ptr) != 1) {
+        ks_id id;
         if (ks_res_curid(r, &id)) return -1;
-        size_t same = 0;
-        for (size_t k = 0; k < m->n; k++) {
-            if (ks_res_curid(m->v[k], &x)) {
-                ks_id_dispose(&id);
-                return -1;
-            }
-            if (ks_id_equals(&id, &x)) same++;
-            ks_id_dispose(&x);
-        }
-        if (same != 1) {
-            char *s = ks_id_string(&id);
-            ks_id_dispose(&id);
-            int rc = fc_err_set(FC_EINVAL, "namespace transformation produces ID conflict: %s", s ? s : "?");
-            free(s);
-            return rc;
-        }
+        char *s = ks_id_string(&id);
         ks_id_dispose(&id);
+        int rc = fc_err_set(FC_EINVAL, "namespace transformation produces ID conflict: %s", s ? s : "?");
+        free(s);
+        return rc;
     }
     return 0;
 }

@@ -259,17 +259,50 @@ int ks_go_json(json_object *o, fc_buf *out)
 
 /* ------------------------------------------------------------------ regex */
 
+static bool rx_literal(const char *p)
+{
+    return !p[strcspn(p, "\\.+*?()|[]{}^$")];
+}
+
+int ks_rx_init(ks_rx *x, const char *pattern)
+{
+    memset(x, 0, sizeof *x);
+    x->pat = pattern ? pattern : "";
+    x->any = !*x->pat;
+    x->literal = rx_literal(x->pat);
+    if (x->any || x->literal) return 0;
+    char *anch = ks_join("^(", x->pat, ")$");
+    if (!anch) return fc_err_set(FC_ENOMEM, "out of memory");
+    int e = regcomp(&x->re, anch, REG_EXTENDED | REG_NOSUB);
+    free(anch);
+    if (e) {
+        x->any = true; /* nothing to free */
+        return fc_err_set(FC_EINVAL, "invalid regular expression %s", pattern);
+    }
+    return 0;
+}
+
+bool ks_rx_match(const ks_rx *x, const char *s)
+{
+    if (x->any) return true;
+    if (x->literal) return strcmp(x->pat, s ? s : "") == 0;
+    return regexec(&x->re, s ? s : "", 0, NULL, 0) == 0;
+}
+
+void ks_rx_dispose(ks_rx *x)
+{
+    if (!x->any && !x->literal) regfree(&x->re);
+    memset(x, 0, sizeof *x);
+    x->any = true;
+}
+
 int ks_regex_match(const char *pattern, const char *s, bool *match)
 {
-    regex_t re;
+    ks_rx x;
     *match = false;
-    char *anch = ks_join("^(", pattern, ")$");
-    if (!anch) return fc_err_set(FC_ENOMEM, "out of memory");
-    int e = regcomp(&re, anch, REG_EXTENDED | REG_NOSUB);
-    free(anch);
-    if (e) return fc_err_set(FC_EINVAL, "invalid regular expression %s", pattern);
-    *match = regexec(&re, s ? s : "", 0, NULL, 0) == 0;
-    regfree(&re);
+    if (ks_rx_init(&x, pattern)) return -1;
+    *match = ks_rx_match(&x, s);
+    ks_rx_dispose(&x);
     return 0;
 }
 
@@ -396,4 +429,91 @@ int ks_selector_match(const char *selector, json_object *labels, bool *match)
     }
     *match = all;
     return 0;
+}
+
+/* ------------------------------------------------------------ string set */
+
+static uint64_t sset_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static int sset_grow(ks_sset *s)
+{
+    size_t nc = s->cap ? s->cap * 2 : 64;
+    char **ns = calloc(nc, sizeof *ns);
+    size_t *cnt = calloc(nc, sizeof *cnt);
+    if (!ns || !cnt) {
+        free(ns);
+        free(cnt);
+        return -1;
+    }
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->slot[i]) continue;
+        size_t j = (size_t)sset_hash(s->slot[i]) & (nc - 1);
+        while (ns[j]) j = (j + 1) & (nc - 1);
+        ns[j] = s->slot[i];
+        cnt[j] = s->count[i];
+    }
+    free(s->slot);
+    free(s->count);
+    s->slot = ns;
+    s->count = cnt;
+    s->cap = nc;
+    return 0;
+}
+
+/* the slot holding key, or -1 */
+static long sset_find(const ks_sset *s, const char *key)
+{
+    if (!s->cap) return -1;
+    size_t j = (size_t)sset_hash(key) & (s->cap - 1);
+    while (s->slot[j]) {
+        if (strcmp(s->slot[j], key) == 0) return (long)j;
+        j = (j + 1) & (s->cap - 1);
+    }
+    return -1;
+}
+
+int ks_sset_add(ks_sset *s, const char *key)
+{
+    long f = sset_find(s, key);
+    if (f >= 0) {
+        s->count[f]++;
+        return 0;
+    }
+    if ((s->n + 1) * 2 > s->cap && sset_grow(s)) return -1;
+    size_t j = (size_t)sset_hash(key) & (s->cap - 1);
+    while (s->slot[j]) j = (j + 1) & (s->cap - 1);
+    if (!(s->slot[j] = ks_strdup(key))) return -1;
+    s->count[j] = 1;
+    s->n++;
+    return 1;
+}
+
+bool ks_sset_has(const ks_sset *s, const char *key)
+{
+    return sset_find(s, key) >= 0;
+}
+
+size_t ks_sset_count(const ks_sset *s, const char *key)
+{
+    long f = sset_find(s, key);
+    return f >= 0 ? s->count[f] : 0;
+}
+
+void ks_sset_drop(ks_sset *s, const char *key)
+{
+    long f = sset_find(s, key);
+    if (f >= 0 && s->count[f]) s->count[f]--;
+}
+
+void ks_sset_dispose(ks_sset *s)
+{
+    for (size_t i = 0; i < s->cap; i++) free(s->slot[i]);
+    free(s->slot);
+    free(s->count);
+    memset(s, 0, sizeof *s);
 }
