@@ -282,7 +282,7 @@ static int walk_dir(const char *root_real, const char *abs, const char *rel, con
         }
     }
     closedir(d);
-    if (!rc) qsort(names, n, sizeof *names, name_cmp);
+    if (!rc && n) qsort(names, n, sizeof *names, name_cmp);
     for (size_t i = 0; i < n && !rc; i++) {
         char *child_abs = NULL, *child_rel = NULL;
         if (asprintf(&child_abs, "%s/%s", abs, names[i]) < 0 || asprintf(&child_rel, "%s%s%s", rel, *rel ? "/" : "", names[i]) < 0) {
@@ -726,6 +726,9 @@ static int get_strlist(json_object *o, const char *field, char ***out, size_t *n
         }
         arr[i] = is_null ? strdup("") : s;
     }
+    /* a second Chart.yaml in an archive decodes over the first */
+    for (size_t k = 0; *out && k < *n; k++) free((*out)[k]);
+    free(*out);
     *out = arr;
     *n = len;
     return 0;
@@ -866,6 +869,13 @@ static int parse_metadata(const char *data, size_t len, ht_cmeta *m, const char 
             goto out;
         }
         size_t n = json_object_array_length(mt);
+        for (size_t i = 0; i < m->nmaintainers; i++) {
+            free(m->maintainers[i].name);
+            free(m->maintainers[i].email);
+            free(m->maintainers[i].url);
+        }
+        free(m->maintainers);
+        m->nmaintainers = 0;
         m->maintainers = calloc(n + 1, sizeof *m->maintainers);
         for (size_t i = 0; i < n; i++) {
             json_object *e = json_object_array_get_idx(mt, i);
@@ -1149,7 +1159,7 @@ static int load_files(bfiles *files, budget *b, unsigned depth, ht_chart **out)
     if (!rc && !have_meta) rc = fc_err_set(FC_EINVAL, "Chart.yaml file is missing");
     if (!rc) rc = validate_metadata(&c->meta);
     if (!c->values) c->values = json_object_new_object();
-    if (!rc) qsort(subs, nsubs, sizeof *subs, sub_cmp);
+    if (!rc && nsubs) qsort(subs, nsubs, sizeof *subs, sub_cmp);
     for (size_t k = 0; k < nsubs && !rc; k++) {
         const char *sn = subs[k].name;
         if (sn[0] == '_' || sn[0] == '.') continue;

@@ -150,7 +150,7 @@ static int json_enc(ht_ctx *cx, ht_val v, ht_sb *sb, const char *indent, bool ht
         uint32_t n;
         ht_mentry **es = ht_map_sorted(cx, v.v.m, &n);
         ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
-        memcpy(copy, es, n * sizeof *copy);
+        if (n) memcpy(copy, es, n * sizeof *copy);
         (void)key_sort;
         ht_sb_putc(sb, '{');
         for (uint32_t i = 0; i < n; i++) {
@@ -956,7 +956,7 @@ static int toml_table(ht_ctx *cx, ht_sb *sb, ht_val m, const char *prefix, int d
     uint32_t n;
     ht_mentry **es = ht_map_sorted(cx, m.v.m, &n);
     ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
-    memcpy(copy, es, n * sizeof *copy);
+    if (n) memcpy(copy, es, n * sizeof *copy);
     /* plain keys first, then sub-tables and arrays of tables */
     for (uint32_t i = 0; i < n; i++) {
         ht_val v = copy[i]->val;

@@ -293,7 +293,7 @@ FN(fn_sort_alpha)
         ht_val l = ht_list_new(cx, n, HT_L_STRING);
         for (uint32_t i = 0; i < n; i++) l.v.l->items[i] = s.v.l->items[i];
         l.v.l->n = n;
-        qsort(l.v.l->items, n, sizeof(ht_val), str_val_cmp);
+        if (n) qsort(l.v.l->items, n, sizeof(ht_val), str_val_cmp);
         *out = l;
         return 0;
     }
@@ -496,7 +496,7 @@ static void merge_maps(ht_ctx *cx, ht_map *dst, ht_map *src, bool overwrite, int
     ht_mentry **es = ht_map_sorted(cx, src, &n);
     /* copy the entry list: dst may be src */
     ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
-    memcpy(copy, es, n * sizeof *copy);
+    if (n) memcpy(copy, es, n * sizeof *copy);
     for (uint32_t i = 0; i < n; i++) {
         ht_mentry *e = copy[i];
         ht_val sv = e->val;

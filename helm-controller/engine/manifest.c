@@ -168,12 +168,13 @@ static int decode_head(ht_ctx *cx, const char *path, const char *text, size_t n,
             json_object *conv = json_object_new_object();
             json_object_object_foreach(an, k, v)
             {
+                sv = NULL; /* a null value leaves sv alone */
                 if (!ht_yaml_string_coerce(v, &sv, &is_null)) {
                     json_object_put(conv);
                     TERR("SimpleHead.metadata.annotations", v, "string");
                 }
-                json_object_object_add(conv, k, json_object_new_string(is_null ? "" : sv));
-                free(sv);
+                json_object_object_add(conv, k, json_object_new_string(is_null || !sv ? "" : sv));
+                if (!is_null) free(sv);
             }
             d->annotations = conv;
         }
@@ -270,7 +271,7 @@ int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
 {
     pthread_once(&sep_once, sep_init);
     if (!sep_re) return ht_errf(cx, "internal error: manifest separator");
-    qsort(files, n, sizeof *files, path_cmp);
+    if (n) qsort(files, n, sizeof *files, path_cmp);
     docs *generic = ht_cx_alloc(cx, sizeof *generic), *hooks = ht_cx_alloc(cx, sizeof *hooks);
     memset(generic, 0, sizeof *generic);
     memset(hooks, 0, sizeof *hooks);

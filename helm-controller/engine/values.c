@@ -157,7 +157,7 @@ static void clean_nil_values(ht_ctx *cx, ht_val m, int depth)
     uint32_t n;
     ht_mentry **es = ht_map_sorted(cx, m.v.m, &n);
     ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
-    memcpy(copy, es, n * sizeof *copy);
+    if (n) memcpy(copy, es, n * sizeof *copy);
     for (uint32_t i = 0; i < n; i++) {
         if (is_nil(copy[i]->val)) ht_map_del(m.v.m, copy[i]->key, copy[i]->klen);
         else if (is_table(copy[i]->val)) clean_nil_values(cx, copy[i]->val, depth + 1);
@@ -178,12 +178,12 @@ static ht_val coalesce_tables(ht_ctx *cx, ht_val dst, ht_val src, const char *pr
     uint32_t dn;
     ht_mentry **des = ht_map_sorted(cx, dst.v.m, &dn);
     ht_mentry **dcopy = ht_cx_alloc(cx, (dn + 1) * sizeof *dcopy);
-    memcpy(dcopy, des, dn * sizeof *dcopy);
+    if (dn) memcpy(dcopy, des, dn * sizeof *dcopy);
     for (uint32_t i = 0; i < dn; i++)
         if (is_nil(dcopy[i]->val)) ht_map_set(cx, src.v.m, dcopy[i]->key, dcopy[i]->klen, ht_nil());
     es = ht_map_sorted(cx, src.v.m, &n);
     ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
-    memcpy(copy, es, n * sizeof *copy);
+    if (n) memcpy(copy, es, n * sizeof *copy);
     for (uint32_t i = 0; i < n; i++) {
         const char *key = copy[i]->key;
         size_t kl = copy[i]->klen;
@@ -257,7 +257,7 @@ static void coalesce_globals(ht_ctx *cx, ht_val dest, ht_val src, const char *pr
     uint32_t n;
     ht_mentry **es = ht_map_sorted(cx, sg.v.m, &n);
     ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
-    memcpy(copy, es, n * sizeof *copy);
+    if (n) memcpy(copy, es, n * sizeof *copy);
     for (uint32_t i = 0; i < n; i++) {
         const char *key = copy[i]->key;
         size_t kl = copy[i]->klen;

@@ -263,6 +263,19 @@ TEST(render_errors_in_helm_format)
               "YAML parse error on c/templates/t.yaml: error converting YAML to JSON: yaml: mapping values are not allowed in this context");
 }
 
+TEST(manifest_head_null_annotation_after_name)
+{
+    /* found by fuzz_helm_chart: a null annotation value after metadata.name
+     * freed the name a second time */
+    const char *d = chart_dir("nullann");
+    write_files(d, "Chart.yaml", CHART_YAML, "templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    a: null\n    b: 1\n", NULL);
+    ht_release *rel = NULL;
+    CHECK_INT(render(d, NULL, NULL, &rel), 0);
+    CHECK_STR(rel->manifests[0].name, "x");
+    ht_release_free(rel);
+}
+
 /* ------------------------------------------------------------- bounds */
 
 TEST(bound_template_recursion_depth)
