@@ -75,7 +75,22 @@ int ks_build_cli(int argc, char **argv)
     }
     fc_buf out;
     fc_buf_init(&out, 0);
-    int rc = ks_render(res, &out);
+    /* render one object at a time and let it go: the text and the objects
+     * are not both held in full */
+    int rc = 0;
+    size_t n = json_object_array_length(res);
+    for (size_t i = 0; i < n && !rc; i++) {
+        json_object *one = json_object_new_array();
+        if (!one) {
+            rc = fc_err_set(FC_ENOMEM, "out of memory");
+            break;
+        }
+        json_object_array_add(one, json_object_get(json_object_array_get_idx(res, i)));
+        json_object_array_put_idx(res, i, NULL);
+        if (i && fc_buf_puts(&out, "---\n")) rc = fc_err_set(FC_ETOOBIG, "output too large");
+        if (!rc) rc = ks_render(one, &out);
+        json_object_put(one);
+    }
     json_object_put(res);
     if (rc) {
         fprintf(stderr, "Error: %s\n", fc_err_msg());

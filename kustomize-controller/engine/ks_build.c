@@ -304,6 +304,8 @@ static int accumulate_target(const ks_loader *l, ks_kust *k, ks_acc *ra)
         if (accumulate_directory(l, k->file, json_object_get_string(json_object_array_get_idx(comps, i)), ra, true))
             return -1;
     if (run_transformers(l, k, ra)) return -1;
+    /* maps the transformers made or grew go back to their size */
+    for (size_t i = 0; i < ra->rm.n; i++) ks_json_compact_deep(ra->rm.v[i]->obj, 0);
     return ks_vars_merge(ra->vars, &ra->rm, k);
 }
 

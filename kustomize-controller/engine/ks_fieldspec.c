@@ -85,7 +85,11 @@ typedef struct walker {
 static json_object *new_of_kind(int kind)
 {
     switch (kind) {
-    case KS_CREATE_MAP: return json_object_new_object();
+    case KS_CREATE_MAP: {
+        json_object *m = json_object_new_object();
+        ks_json_compact(m);
+        return m;
+    }
     case KS_CREATE_SEQ: return json_object_new_array();
     case KS_CREATE_SCALAR: return json_object_new_string("");
     default: return NULL;

@@ -91,6 +91,8 @@ json_object *ks_obj_ensure_map(json_object *o, const char *key);
 bool ks_is_map(json_object *o);
 bool ks_is_seq(json_object *o);
 bool ks_is_scalar(json_object *o); /* string, number, bool or null */
+void ks_json_compact(json_object *o); /* shrink a map's hash table to its size */
+void ks_json_compact_deep(json_object *o, unsigned depth); /* every map inside o */
 
 /* ------------------------------------------------------------ ks_resid.c */
 typedef struct ks_gvk {

@@ -750,5 +750,6 @@ int ks_smp_apply(json_object **target, json_object *patch, const ks_stype *schem
     /* detach from anything shared with the patch copy */
     *target = result ? fc_json_copy(result) : NULL;
     json_object_put(result);
+    ks_json_compact_deep(*target, 0);
     return 0;
 }

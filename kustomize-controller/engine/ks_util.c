@@ -7,6 +7,7 @@
  */
 #include "ks_internal.h"
 #include <ctype.h>
+#include <json-c/linkhash.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,4 +517,33 @@ void ks_sset_dispose(ks_sset *s)
     free(s->slot);
     free(s->count);
     memset(s, 0, sizeof *s);
+}
+
+/* json-c gives every object a 16-slot hash table (~700 bytes); most maps in
+ * Kubernetes objects hold a few keys, so the tables are shrunk (json-c
+ * grows them again on insert). Halves a build's memory. */
+void ks_json_compact(json_object *o)
+{
+    if (!o || !json_object_is_type(o, json_type_object)) return;
+    struct lh_table *t = json_object_get_object(o);
+    if (!t) return;
+    int want = t->count + t->count / 2 + 1;
+    if (want < 2) want = 2;
+    if (want < t->size) (void)lh_table_resize(t, want);
+}
+
+void ks_json_compact_deep(json_object *o, unsigned depth)
+{
+    if (!o || depth > 10000) return;
+    if (json_object_is_type(o, json_type_object)) {
+        ks_json_compact(o);
+        json_object_object_foreach(o, k, v) {
+            (void)k;
+            ks_json_compact_deep(v, depth + 1);
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        size_t n = json_object_array_length(o);
+        (void)json_object_array_shrink(o, 0); /* arrays start with 32 slots */
+        for (size_t i = 0; i < n; i++) ks_json_compact_deep(json_object_array_get_idx(o, i), depth + 1);
+    }
 }

@@ -520,6 +520,7 @@ static int parse_mapping(pstate *s, unsigned depth, pctx ctx, json_object **out,
         json_object_put(explicit_keys);
         json_object_put(merges);
     }
+    ks_json_compact(m);
     *out = m;
     *nodes_out = nodes;
     return 0;
@@ -549,6 +550,7 @@ static int parse_sequence(pstate *s, unsigned depth, json_object **out, size_t *
         json_object_array_add(a, v);
         nodes += vn;
     }
+    (void)json_object_array_shrink(a, 0); /* json-c starts arrays at 32 slots */
     *out = a;
     *nodes_out = nodes;
     return 0;
