@@ -72,14 +72,25 @@ static void sort_docs(doc *v, size_t n)
     free(tmp);
 }
 
-static ht_regex *sep_re;
-static pthread_once_t sep_once = PTHREAD_ONCE_INIT;
-
-static void sep_init(void)
+/* Helm's separator regexp `(?m)^---[ \t]*`, matched by hand: "---" at the
+ * start of a line, then any spaces and tabs. Returns false when there is no
+ * further match at or after pos; caps receives [start, end). */
+static bool find_sep(const char *s, size_t n, size_t pos, int *caps)
 {
-    char err[128];
-    static const char pat[] = "(?m)^---[ \t]*";
-    sep_re = ht_regex_compile(pat, sizeof pat - 1, err, sizeof err);
+    while (pos + 3 <= n) {
+        const char *d = memmem(s + pos, n - pos, "---", 3);
+        if (!d) return false;
+        size_t p = (size_t)(d - s);
+        if (p == 0 || s[p - 1] == '\n') {
+            size_t e = p + 3;
+            while (e < n && (s[e] == ' ' || s[e] == '\t')) e++;
+            caps[0] = (int)p;
+            caps[1] = (int)e;
+            return true;
+        }
+        pos = p + 1;
+    }
+    return false;
 }
 
 static size_t trim_left_space(const char *s, size_t n)
@@ -269,8 +280,6 @@ static char **split_policies(const char *s, size_t *n)
 
 int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
 {
-    pthread_once(&sep_once, sep_init);
-    if (!sep_re) return ht_errf(cx, "internal error: manifest separator");
     if (n) qsort(files, n, sizeof *files, path_cmp);
     docs *generic = ht_cx_alloc(cx, sizeof *generic), *hooks = ht_cx_alloc(cx, sizeof *hooks);
     memset(generic, 0, sizeof *generic);
@@ -293,7 +302,7 @@ int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
         int64_t prev_end = -1;
         size_t *cuts = NULL, ncuts = 0;
         while (pos <= sn) {
-            if (!ht_regex_exec(sep_re, s, sn, pos, caps)) break;
+            if (!find_sep(s, sn, pos, caps)) break;
             bool accept = true;
             if ((size_t)caps[1] == pos) {
                 if (caps[0] == prev_end) accept = false;

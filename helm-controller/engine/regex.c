@@ -20,6 +20,7 @@
  */
 #include "ht_internal.h"
 #include "regex.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1054,6 +1055,40 @@ static void add_thread(vm *m, tlist *l, int pc, int *caps, size_t pos, int depth
     }
 }
 
+/* per-thread scratch memory for the matcher, released when the thread ends */
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+typedef struct {
+    size_t cap;
+    char *p;
+} scratch;
+
+static void scratch_free(void *v)
+{
+    scratch *s = v;
+    if (s) free(s->p);
+    free(s);
+}
+
+static void scratch_init(void) { pthread_key_create(&scratch_key, scratch_free); }
+
+static void *scratch_get(size_t need)
+{
+    pthread_once(&scratch_once, scratch_init);
+    scratch *s = pthread_getspecific(scratch_key);
+    if (!s) {
+        s = xcalloc(1, sizeof *s);
+        pthread_setspecific(scratch_key, s);
+    }
+    if (s->cap < need) {
+        free(s->p);
+        s->cap = need < 4096 ? 4096 : need;
+        s->p = malloc(s->cap);
+        if (!s->p) abort();
+    }
+    return s->p;
+}
+
 /* Find the leftmost-first match starting the search at `start`.
  * caps receives 2*(ncap+1) offsets (-1 for unset). Returns true on match. */
 bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, int *caps)
@@ -1065,18 +1100,27 @@ bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, 
     m.nslots = 2 * (re->ncap + 1);
     int np = re->n;
     tlist cl = {0}, nl = {0};
-    cl.t = xcalloc((size_t)np, sizeof(thread));
-    nl.t = xcalloc((size_t)np, sizeof(thread));
-    cl.dense_gen = xcalloc((size_t)np, sizeof(int));
-    nl.dense_gen = xcalloc((size_t)np, sizeof(int));
+    int pool_per_gen = (np + 2) * 2;
+    /* one scratch block per thread, reused across calls (a big pattern
+     * such as semver's needs hundreds of KiB; allocating and zeroing it on
+     * every call dominated the matching time) */
+    size_t need = 2 * (size_t)np * sizeof(thread) + 2 * (size_t)np * sizeof(int) +
+                  2 * (size_t)pool_per_gen * (size_t)m.nslots * sizeof(int) + 2 * (size_t)m.nslots * sizeof(int);
+    char *blk = scratch_get(need);
+    cl.t = (thread *)blk;
+    blk += (size_t)np * sizeof(thread);
+    nl.t = (thread *)blk;
+    blk += (size_t)np * sizeof(thread);
+    int *ib = (int *)blk;
+    cl.dense_gen = ib;
+    nl.dense_gen = ib + np;
     memset(cl.dense_gen, 0xff, (size_t)np * sizeof(int));
     memset(nl.dense_gen, 0xff, (size_t)np * sizeof(int));
-    int pool_per_gen = (np + 2) * 2;
     int *pools[2];
-    pools[0] = xcalloc((size_t)pool_per_gen * (size_t)m.nslots, sizeof(int));
-    pools[1] = xcalloc((size_t)pool_per_gen * (size_t)m.nslots, sizeof(int));
-    int *matched = xcalloc((size_t)m.nslots, sizeof(int));
-    int *init = xcalloc((size_t)m.nslots, sizeof(int));
+    pools[0] = ib + 2 * np;
+    pools[1] = pools[0] + (size_t)pool_per_gen * (size_t)m.nslots;
+    int *matched = pools[1] + (size_t)pool_per_gen * (size_t)m.nslots;
+    int *init = matched + m.nslots;
     for (int i = 0; i < m.nslots; i++) init[i] = -1;
     bool found = false;
     int cur = 0;
@@ -1114,13 +1158,5 @@ bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, 
         pos += (size_t)w;
     }
     if (found && caps) memcpy(caps, matched, (size_t)m.nslots * sizeof(int));
-    free(cl.t);
-    free(nl.t);
-    free(cl.dense_gen);
-    free(nl.dense_gen);
-    free(pools[0]);
-    free(pools[1]);
-    free(matched);
-    free(init);
     return found;
 }

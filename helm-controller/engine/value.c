@@ -551,6 +551,35 @@ bool ht_deep_equal(ht_val a, ht_val b)
     return false;
 }
 
+/* a compacted copy of m's entries (keys shared: they are immutable) with a
+ * fresh index, without rehashing: deep copies of big values trees (Helm
+ * copies the whole values tree for every chart with dependencies) are
+ * dominated by this */
+static ht_map *map_clone(ht_ctx *cx, const ht_map *m)
+{
+    ht_map *n = ht_cx_alloc(cx, sizeof *n);
+    memset(n, 0, sizeof *n);
+    uint32_t cnt = m->n;
+    if (!cnt) return n;
+    n->ents = ht_cx_alloc(cx, (size_t)cnt * sizeof *n->ents);
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < m->used; i++)
+        if (!m->ents[i].dead) n->ents[j++] = m->ents[i];
+    n->cap = n->used = n->n = j;
+    uint32_t ni = 16;
+    while (ni < j * 2) ni *= 2;
+    n->idx = ht_cx_alloc(cx, ni * sizeof(int32_t));
+    memset(n->idx, 0xff, ni * sizeof(int32_t));
+    n->nidx = ni;
+    uint32_t mask = ni - 1;
+    for (uint32_t i = 0; i < j; i++) {
+        uint32_t s = n->ents[i].hash & mask;
+        while (n->idx[s] >= 0) s = (s + 1) & mask;
+        n->idx[s] = (int32_t)i;
+    }
+    return n;
+}
+
 ht_val ht_deep_copy(ht_ctx *cx, ht_val v)
 {
     switch (v.k) {
@@ -563,11 +592,10 @@ ht_val ht_deep_copy(ht_ctx *cx, ht_val v)
     }
     case HT_MAP: {
         if (!v.v.m) return v;
-        ht_val n = ht_map_new(cx, v.sub);
-        for (uint32_t i = 0; i < v.v.m->used; i++) {
-            ht_mentry *e = &v.v.m->ents[i];
-            if (!e->dead) ht_map_set(cx, n.v.m, e->key, e->klen, ht_deep_copy(cx, e->val));
-        }
+        ht_val n = v;
+        n.fl = 0;
+        n.v.m = map_clone(cx, v.v.m);
+        for (uint32_t i = 0; i < n.v.m->used; i++) n.v.m->ents[i].val = ht_deep_copy(cx, n.v.m->ents[i].val);
         return n;
     }
     default: return ht_strip(v);

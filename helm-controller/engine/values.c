@@ -429,10 +429,25 @@ static int process_enabled(ht_ctx *cx, ht_rchart *c, ht_val v, const char *path)
     c->deps = nd;
     c->ndeps = nn;
     for (size_t k = 0; k < c->nreqs; k++) c->reqs[k].enabled = true;
-    ht_val cvals;
-    if (coalesce_values(cx, c, v, false, &cvals)) return -1;
-    process_tags(c->reqs, c->nreqs, cvals);
-    process_conditions(cx, c->reqs, c->nreqs, cvals, path);
+    /* Helm coalesces the whole values tree for every chart that has
+     * dependencies; the result is only read by tags, conditions and by
+     * subcharts that have dependencies themselves. Coalescing has no other
+     * effect, so it is skipped when nobody reads it (umbrella charts of
+     * subcharts that each depend on a library chart would otherwise copy
+     * the tree once per subchart). */
+    bool need = false;
+    for (size_t k = 0; k < c->nreqs && !need; k++) {
+        const char *cond = c->reqs[k].condition;
+        while (*cond && ht_u_is_space((unsigned char)*cond)) cond++;
+        need = *cond || c->reqs[k].ntags;
+    }
+    for (size_t i = 0; i < c->ndeps && !need; i++) need = !c->deps[i]->reqs_nil;
+    ht_val cvals = ht_nil();
+    if (need) {
+        if (coalesce_values(cx, c, v, false, &cvals)) return -1;
+        process_tags(c->reqs, c->nreqs, cvals);
+        process_conditions(cx, c->reqs, c->nreqs, cvals, path);
+    }
     /* drop disabled ones */
     ht_rchart **cd = ht_cx_alloc(cx, (c->ndeps + 1) * sizeof *cd);
     size_t ncd = 0;

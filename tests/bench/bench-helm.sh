@@ -18,7 +18,7 @@ OURS=$FC_BIN/helm-controller
 N=${BENCH_HELM_SUBCHARTS:-60}
 RUNS=${BENCH_HELM_RUNS:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/fc-bench-helm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+[ -n "${BENCH_HELM_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 export HOME=$work/home KUBECONFIG=$work/home/none TZ=UTC
 mkdir -p "$HOME"
 
