@@ -103,6 +103,7 @@ metadata:
   name: app-${id}
   namespace: ${ns}
 spec:
+  clusterIP: None
   selector:
     app: app-${id}
   ports:
@@ -187,10 +188,13 @@ EOF
   kubectl apply -f "$work/$tag.yaml" >/dev/null
   local deadline=$((SECONDS + 1800)) got=0
   local start=$SECONDS
+  local last=-1 stuck=0
   while ((SECONDS < deadline)); do
     got=$(ready_count "$ns")
     [ "$got" -ge "$n" ] && break
     if [ "$got" = 0 ] && ((SECONDS > start + 180)); then echo "no Kustomization Ready after 180 s (see $log)" >&2; break; fi
+    if [ "$got" = "$last" ]; then ((stuck++)); else stuck=0 last=$got; fi
+    if ((stuck > 300)); then echo "no progress for 300 s at $got/$n Ready (see $log)" >&2; break; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 1
   done
