@@ -40,7 +40,9 @@ typedef struct state {
     jmp_buf *jb;
 } state;
 
-enum { W_OK = 0, W_BREAK, W_CONTINUE };
+/* walk results; W_ERR: an error set without longjmp (the depth limit, which
+ * is hit with a very deep stack: it unwinds by returning) */
+enum { W_OK = 0, W_BREAK, W_CONTINUE, W_ERR };
 
 /* ------------------------------------------------------------- errors */
 
@@ -54,7 +56,7 @@ static void double_percent(const char *s, size_t n, ht_sb *out)
 
 /* the executor's error: Go builds the format string with the location and
  * then formats it; we format the message first and splice it in. */
-__attribute__((noreturn)) static void exec_fail(state *s, bool wrap, const char *msg)
+static void exec_error_set(state *s, bool wrap, const char *msg)
 {
     ht_sb sb;
     ht_sb_init(&sb, s->cx);
@@ -80,6 +82,11 @@ __attribute__((noreturn)) static void exec_fail(state *s, bool wrap, const char 
     (void)double_percent;
     char *m = strndup(sb.p ? sb.p : "", sb.len);
     ht_err_set_chain(s->cx, m, true, wrap);
+}
+
+__attribute__((noreturn)) static void exec_fail(state *s, bool wrap, const char *msg)
+{
+    exec_error_set(s, wrap, msg);
     longjmp(*s->jb, 1);
 }
 
@@ -555,6 +562,10 @@ static int walk_range(state *s, ht_val dot, ht_node *r)
         s->nvars = mark;                                                                           \
         ran = true;                                                                                \
         if (w_ == W_BREAK) goto done;                                                              \
+        if (w_ == W_ERR) {                                                                         \
+            rc = W_ERR;                                                                            \
+            goto done;                                                                             \
+        }                                                                                          \
     } while (0)
     switch (val.k) {
     case HT_INT: case HT_INT64: case HT_UINT64: case HT_DURATION: {
@@ -607,7 +618,12 @@ static int walk_template(state *s, ht_val dot, ht_node *t)
     s->node = t;
     ht_tree *tmpl = ht_tset_lookup(s->cx->tset, t->u.tmpl.name);
     if (!tmpl) errorf(s, "template \"%s\" not defined", t->u.tmpl.name);
-    if (s->cx->exec_depth >= MAX_EXEC_DEPTH) errorf(s, "exceeded maximum template depth (%d)", MAX_EXEC_DEPTH);
+    if (s->cx->exec_depth >= MAX_EXEC_DEPTH) {
+        char m[64];
+        snprintf(m, sizeof m, "exceeded maximum template depth (%d)", MAX_EXEC_DEPTH);
+        exec_error_set(s, false, m);
+        return W_ERR;
+    }
     dot = ht_strip(eval_pipeline(s, dot, t->u.tmpl.pipe));
     state ns = *s;
     ns.tmpl = tmpl;
@@ -615,9 +631,9 @@ static int walk_template(state *s, ht_val dot, ht_node *t)
     ns.nvars = ns.capvars = 0;
     push(&ns, "$", dot);
     s->cx->exec_depth++;
-    walk(&ns, dot, tmpl->root);
+    int rc = walk(&ns, dot, tmpl->root);
     s->cx->exec_depth--;
-    return W_OK;
+    return rc == W_ERR ? W_ERR : W_OK;
 }
 
 static int walk(state *s, ht_val dot, ht_node *node)
@@ -682,8 +698,8 @@ int ht_exec(ht_ctx *cx, ht_tset *ts, const char *name, ht_val dot, ht_sb *out)
         s->node = NULL;
         errorf(s, "\"%s\" is an incomplete or empty template", name);
     }
-    walk(s, dot, t->root);
+    int rc = walk(s, dot, t->root);
     cx->tset = saved_ts;
     cx->exec_depth = saved_depth;
-    return 0;
+    return rc == W_ERR ? -1 : 0;
 }
