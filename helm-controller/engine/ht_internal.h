@@ -361,6 +361,8 @@ struct ht_ctx {
     /* include counts per template name (Helm's recursion guard) */
     ht_map *included;
     bool enable_dns;
+    /* results of semver range checks during dependency processing */
+    ht_map *semver_cache;
     /* fatal errors (arena cap, output cap) unwind to the render's top */
     jmp_buf *fatal;
     struct { void (*fn)(void *); void *p; } cleanup[32];

@@ -13,6 +13,9 @@
 #include "fc/err.h"
 #include "fc/yaml.h"
 #include "regex.h"
+#include "fc/yaml.h"
+#include <strings.h>
+#include <yaml.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,6 +129,222 @@ static json_object *ci_field(json_object *o, const char *name)
     if (json_object_object_get_ex(o, name, &v)) return v;
     json_object_object_foreach(o, k, val) if (strcasecmp(k, name) == 0) return val;
     return NULL;
+}
+
+/* ------------------------------------------------------ fast head path
+ *
+ * Helm converts every rendered document to JSON (sigs.k8s.io/yaml) just to
+ * read apiVersion, kind, metadata.name and metadata.annotations. For plain
+ * documents - no anchors, aliases, tags, merge keys, non-string keys,
+ * repeated keys, .inf/.nan values, directives or second documents - the
+ * conversion cannot fail, so the head is read from libyaml's events without
+ * building the JSON tree. Anything else (and every YAML error) takes the
+ * full path below, which gives the exact errors. */
+
+typedef struct {
+    char *api_version, *kind, *name;
+    json_object *annotations;
+    int seen_api, seen_kind, seen_meta, seen_name, seen_ann;
+} fast_head_t;
+
+static bool plain_key_is_string(const char *s, size_t n)
+{
+    if (n == 0) return false;
+    char c = s[0];
+    if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == '~' || c == '<') return false;
+    static const char *const special[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        if (strlen(special[i]) == n && strncasecmp(s, special[i], n) == 0) return false;
+    return true;
+}
+
+static bool special_float(const char *s, size_t n)
+{
+    if (n && (s[0] == '-' || s[0] == '+')) s++, n--;
+    return n == 4 && s[0] == '.' &&
+           (strncasecmp(s + 1, "inf", 3) == 0 || strncasecmp(s + 1, "nan", 3) == 0);
+}
+
+/* a scalar as Helm's string field sees it; false when not a string-able
+ * scalar (the slow path reports the type error) */
+static bool scalar_string(const yaml_event_t *ev, char **out, bool *is_null)
+{
+    const char *v = (const char *)ev->data.scalar.value;
+    size_t n = ev->data.scalar.length;
+    json_object *j;
+    if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        bool is_str = false;
+        j = fc_yaml_resolve_plain(v, n, &is_str);
+    } else {
+        j = json_object_new_string_len(v, (int)n);
+    }
+    bool ok = ht_yaml_string_coerce(j, out, is_null);
+    json_object_put(j);
+    return ok;
+}
+
+/* 1: the head was read; 0: use the full conversion */
+static int fast_head(const char *text, size_t n, fast_head_t *h)
+{
+    memset(h, 0, sizeof *h);
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) return 0;
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, n);
+    enum { MAXD = 64 };
+    /* per open collection: is it a mapping, does the next scalar a key,
+     * which head field the collection is (0 none, 1 root, 2 metadata,
+     * 3 annotations), and the keys seen (for repeats) */
+    struct lvl {
+        bool map, want_key;
+        int role;
+        int key_role;       /* role of the value that follows the current key */
+        const char **keys;
+        size_t nkeys, capkeys;
+    } st[MAXD];
+    int depth = 0, docs = 0, result = 0;
+    size_t nodes = 0;
+    char *ann_key = NULL;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) goto out;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            result = docs == 1 && h->seen_api <= 1 && h->seen_kind <= 1 && h->seen_meta <= 1;
+            break;
+        }
+        if (t == YAML_DOCUMENT_START_EVENT) {
+            if (++docs > 1 || ev.data.document_start.version_directive || ev.data.document_start.tag_directives.start !=
+                                                                            ev.data.document_start.tag_directives.end) {
+                yaml_event_delete(&ev);
+                goto out;
+            }
+        }
+        if (++nodes > 200000) {
+            yaml_event_delete(&ev);
+            goto out;
+        }
+        bool bail = false;
+        if (t == YAML_ALIAS_EVENT) bail = true;
+        if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            const yaml_char_t *anchor = t == YAML_SCALAR_EVENT ? ev.data.scalar.anchor
+                                        : t == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.anchor
+                                                                         : ev.data.mapping_start.anchor;
+            const yaml_char_t *tag = t == YAML_SCALAR_EVENT ? ev.data.scalar.tag
+                                     : t == YAML_SEQUENCE_START_EVENT ? ev.data.sequence_start.tag
+                                                                      : ev.data.mapping_start.tag;
+            if (anchor || tag) bail = true;
+        }
+        if (bail) {
+            yaml_event_delete(&ev);
+            goto out;
+        }
+        struct lvl *cur = depth ? &st[depth - 1] : NULL;
+        bool is_key = cur && cur->map && cur->want_key;
+        if (t == YAML_SCALAR_EVENT) {
+            const char *v = (const char *)ev.data.scalar.value;
+            size_t len = ev.data.scalar.length;
+            bool plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            if (is_key) {
+                if (plain && !plain_key_is_string(v, len)) bail = true;
+                for (size_t i = 0; !bail && i < cur->nkeys; i++)
+                    if (strlen(cur->keys[i]) == len && memcmp(cur->keys[i], v, len) == 0) bail = true;
+                if (memchr(v, 0, len)) bail = true;
+                if (!bail) {
+                    if (cur->nkeys == cur->capkeys) {
+                        size_t nc = cur->capkeys ? cur->capkeys * 2 : 16;
+                        const char **nk = realloc(cur->keys, nc * sizeof *nk);
+                        if (!nk) bail = true;
+                        else cur->keys = nk, cur->capkeys = nc;
+                    }
+                }
+                if (!bail) {
+                    char *k = strndup(v, len);
+                    cur->keys[cur->nkeys++] = k;
+                    cur->key_role = 0;
+                    if (cur->role == 1) {
+                        if (strcasecmp(k, "apiVersion") == 0) cur->key_role = 10, h->seen_api++;
+                        else if (strcasecmp(k, "kind") == 0) cur->key_role = 11, h->seen_kind++;
+                        else if (strcasecmp(k, "metadata") == 0) cur->key_role = 2, h->seen_meta++;
+                    } else if (cur->role == 2) {
+                        if (strcasecmp(k, "name") == 0) cur->key_role = 12, h->seen_name++;
+                        else if (strcasecmp(k, "annotations") == 0) cur->key_role = 3, h->seen_ann++;
+                    } else if (cur->role == 3) {
+                        free(ann_key);
+                        ann_key = strdup(k);
+                        cur->key_role = 13;
+                    }
+                    if (h->seen_name > 1 || h->seen_ann > 1) bail = true;
+                    cur->want_key = false;
+                }
+            } else {
+                if (plain && special_float(v, len)) bail = true;
+                int role = cur && cur->map ? cur->key_role : 0;
+                if (!bail && role >= 10) {
+                    char *sv = NULL;
+                    bool is_null = false;
+                    if (!scalar_string(&ev, &sv, &is_null)) bail = true;
+                    else if (role == 13) {
+                        if (!h->annotations) h->annotations = json_object_new_object();
+                        json_object_object_add(h->annotations, ann_key, json_object_new_string(is_null || !sv ? "" : sv));
+                        if (!is_null) free(sv);
+                    } else if (!is_null) {
+                        char **dst = role == 10 ? &h->api_version : role == 11 ? &h->kind : &h->name;
+                        free(*dst);
+                        *dst = sv;
+                    }
+                } else if (!bail && (role == 2 || role == 3)) {
+                    /* metadata / annotations not a mapping (null, or a type error) */
+                    bail = true;
+                }
+                if (cur && cur->map) cur->want_key = true;
+                if (!cur) bail = true; /* a scalar document */
+            }
+        } else if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (is_key || depth >= MAXD) bail = true; /* complex keys */
+            int role = 0;
+            if (!bail) {
+                if (!cur) role = t == YAML_MAPPING_START_EVENT ? 1 : -1;
+                else if (cur->map) role = cur->key_role;
+                if (role == -1) bail = true; /* a sequence document */
+                if (role >= 10) bail = true; /* apiVersion/kind/name/annotation value not a scalar */
+                if ((role == 2 || role == 3) && t != YAML_MAPPING_START_EVENT) bail = true;
+            }
+            if (!bail) {
+                struct lvl *l = &st[depth++];
+                memset(l, 0, sizeof *l);
+                l->map = t == YAML_MAPPING_START_EVENT;
+                l->want_key = true;
+                l->role = role > 3 ? 0 : role;
+            }
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            struct lvl *l = &st[--depth];
+            for (size_t i = 0; i < l->nkeys; i++) free((void *)l->keys[i]);
+            free(l->keys);
+            if (depth) {
+                struct lvl *up = &st[depth - 1];
+                if (up->map) up->want_key = true;
+            }
+        }
+        yaml_event_delete(&ev);
+        if (bail) goto out;
+    }
+out:
+    while (depth > 0) {
+        struct lvl *l = &st[--depth];
+        for (size_t i = 0; i < l->nkeys; i++) free((void *)l->keys[i]);
+        free(l->keys);
+    }
+    free(ann_key);
+    yaml_parser_delete(&p);
+    if (!result) {
+        free(h->api_version);
+        free(h->kind);
+        free(h->name);
+        json_object_put(h->annotations);
+        memset(h, 0, sizeof *h);
+    }
+    return result;
 }
 
 /* decode SimpleHead; -1 with "YAML parse error on PATH: ..." */
@@ -278,6 +497,86 @@ static char **split_policies(const char *s, size_t *n)
     return out;
 }
 
+/* the documents of all rendered files, with their heads when the fast
+ * path could read them */
+typedef struct {
+    const char *path, *d;
+    size_t dn;
+    bool fast_ok;
+    fast_head_t h;
+} piece;
+
+typedef struct {
+    piece *v;
+    size_t n, cap;
+} pieces;
+
+static void pieces_add(pieces *l, const char *path, const char *d, size_t dn)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        piece *nv = realloc(l->v, l->cap * sizeof *nv);
+        if (!nv) abort();
+        l->v = nv;
+    }
+    piece *p = &l->v[l->n++];
+    memset(p, 0, sizeof *p);
+    p->path = path;
+    p->d = d;
+    p->dn = dn;
+}
+
+static void pieces_free(void *v)
+{
+    pieces *l = v;
+    for (size_t i = 0; i < l->n; i++) {
+        if (!l->v[i].fast_ok) continue;
+        free(l->v[i].h.api_version);
+        free(l->v[i].h.kind);
+        free(l->v[i].h.name);
+        json_object_put(l->v[i].h.annotations);
+    }
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+typedef struct {
+    pieces *l;
+    size_t from, step;
+} heads_job;
+
+static void *heads_run(void *arg)
+{
+    heads_job *j = arg;
+    for (size_t i = j->from; i < j->l->n; i += j->step) {
+        piece *p = &j->l->v[i];
+        p->fast_ok = fast_head(p->d, p->dn, &p->h) == 1;
+    }
+    return NULL;
+}
+
+/* fast_head() is pure (malloc only), so big releases split the work */
+static void pieces_fast_heads(pieces *l)
+{
+    heads_job a = {l, 0, 1};
+    if (l->n >= 16) {
+        heads_job b = {l, 1, 2};
+        a.step = 2;
+        pthread_t th;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+        bool started = pthread_create(&th, &attr, heads_run, &b) == 0;
+        pthread_attr_destroy(&attr);
+        heads_run(&a);
+        if (started) pthread_join(th, NULL);
+        else heads_run(&b);
+        return;
+    }
+    heads_run(&a);
+}
+
 int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
 {
     if (n) qsort(files, n, sizeof *files, path_cmp);
@@ -286,6 +585,10 @@ int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
     memset(hooks, 0, sizeof *hooks);
     ht_cleanup_push(cx, docs_free, generic);
     ht_cleanup_push(cx, docs_free, hooks);
+    /* 1: cut every file into documents (Helm's SplitManifests) */
+    pieces *pc = ht_cx_alloc(cx, sizeof *pc);
+    memset(pc, 0, sizeof *pc);
+    ht_cleanup_push(cx, pieces_free, pc);
     int caps[2];
     for (size_t fi = 0; fi < n; fi++) {
         const char *path = files[fi].name;
@@ -341,38 +644,48 @@ int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
             npieces++;
         }
         free(cuts);
-        int rc = 0;
-        for (size_t k = 0; k < npieces && !rc; k++) {
+        for (size_t k = 0; k < npieces; k++) {
             const char *d = s + pst[k];
             size_t dn = pen[k] - pst[k];
             if (all_space(d, dn)) continue;
             size_t t = trim_left_space(d, dn);
-            d += t;
-            dn -= t;
-            doc dd = {0};
-            dd.path = strdup(path);
-            dd.content = strndup(d, dn);
-            if (decode_head(cx, path, d, dn, &dd)) {
-                doc_free(&dd);
-                rc = -1;
-                break;
-            }
-            json_object *hv = NULL;
-            if (dd.annotations && json_object_object_length(dd.annotations) > 0 &&
-                json_object_object_get_ex(dd.annotations, "helm.sh/hook", &hv)) {
-                docs_add(hooks, dd);
-            } else {
-                docs_add(generic, dd);
-            }
+            pieces_add(pc, path, d + t, dn - t);
         }
         free(pst);
         free(pen);
-        if (rc) {
+    }
+    /* 2: read the heads; the plain ones on two threads */
+    pieces_fast_heads(pc);
+    /* 3: in order: the others through the full conversion (which gives
+     * Helm's errors), then classify */
+    for (size_t i = 0; i < pc->n; i++) {
+        piece *p = &pc->v[i];
+        doc dd = {0};
+        dd.path = strdup(p->path);
+        dd.content = strndup(p->d, p->dn);
+        if (p->fast_ok) {
+            dd.api_version = p->h.api_version ? p->h.api_version : strdup("");
+            dd.kind = p->h.kind ? p->h.kind : strdup("");
+            dd.name = p->h.name ? p->h.name : strdup("");
+            dd.annotations = p->h.annotations;
+            p->fast_ok = false;
+            memset(&p->h, 0, sizeof p->h);
+        } else if (decode_head(cx, p->path, p->d, p->dn, &dd)) {
+            doc_free(&dd);
+            ht_cleanup_pop(cx, true);
             ht_cleanup_pop(cx, true);
             ht_cleanup_pop(cx, true);
             return -1;
         }
+        json_object *hv = NULL;
+        if (dd.annotations && json_object_object_length(dd.annotations) > 0 &&
+            json_object_object_get_ex(dd.annotations, "helm.sh/hook", &hv)) {
+            docs_add(hooks, dd);
+        } else {
+            docs_add(generic, dd);
+        }
     }
+    ht_cleanup_pop(cx, true);
     /* hooks: parse events; unknown events drop the document */
     size_t keep = 0;
     for (size_t i = 0; i < hooks->n; i++) {

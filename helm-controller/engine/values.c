@@ -350,12 +350,29 @@ bool ht_is_compatible_range(const char *constraint, const char *version)
 
 static const char *chart_version(const ht_rchart *c) { return c->src->meta.version ? c->src->meta.version : ""; }
 
+/* the same (constraint, version) pairs come up for every chart level and
+ * alias; a semver constraint check costs a regexp run, so remember them */
+static bool compatible(ht_ctx *cx, const char *constraint, const char *version)
+{
+    size_t cl = strlen(constraint), vl = strlen(version);
+    char *key = ht_cx_alloc(cx, cl + vl + 2);
+    memcpy(key, constraint, cl);
+    key[cl] = 0;
+    memcpy(key + cl + 1, version, vl + 1);
+    if (!cx->semver_cache) cx->semver_cache = ht_map_new(cx, HT_M_ANY).v.m;
+    ht_val *hit = ht_map_get(cx->semver_cache, key, cl + vl + 1);
+    if (hit) return hit->v.b;
+    bool ok = ht_is_compatible_range(constraint, version);
+    ht_map_set(cx, cx->semver_cache, key, cl + vl + 1, ht_bool(ok));
+    return ok;
+}
+
 static ht_rchart *alias_dependency(ht_ctx *cx, ht_rchart *c, ht_cdep *dep)
 {
     for (size_t i = 0; i < c->ndeps; i++) {
         ht_rchart *ch = c->deps[i];
         if (strcmp(ch->name, dep->name) != 0) continue;
-        if (!ht_is_compatible_range(dep->version, chart_version(ch))) continue;
+        if (!compatible(cx, dep->version, chart_version(ch))) continue;
         ht_rchart *out = rchart_clone(cx, ch, c);
         if (*dep->alias) out->name = dep->alias;
         return out;
@@ -418,7 +435,7 @@ static int process_enabled(ht_ctx *cx, ht_rchart *c, ht_val v, const char *path)
         ht_rchart *ex = c->deps[i];
         bool declared = false;
         for (size_t k = 0; k < c->nreqs && !declared; k++)
-            declared = strcmp(ex->name, c->reqs[k].name) == 0 && ht_is_compatible_range(c->reqs[k].version, chart_version(ex));
+            declared = strcmp(ex->name, c->reqs[k].name) == 0 && compatible(cx, c->reqs[k].version, chart_version(ex));
         if (!declared) nd[nn++] = ex;
     }
     for (size_t k = 0; k < c->nreqs; k++) {
