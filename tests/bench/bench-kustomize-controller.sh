@@ -28,6 +28,8 @@ cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   "$FC_ROOT/tests/env/gitserver.sh" stop "$work/git" >/dev/null 2>&1
+  # gitserver.sh stop leaves fcgiwrap's worker processes behind: end those of this run by pid
+  ps -eo pid,args | awk -v s="unix:$work/git/" '$2 ~ /fcgiwrap$/ && index($0, s) {print $1}' | xargs -r kill 2>/dev/null
   "$FC_ROOT/tests/env/cluster-down.sh" "$work/cluster" >/dev/null 2>&1
   rm -rf "$work"
 }

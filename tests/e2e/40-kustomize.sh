@@ -39,6 +39,8 @@ cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
   "$FC_ROOT/tests/env/gitserver.sh" stop "$work/git" >/dev/null 2>&1
+  # gitserver.sh stop leaves fcgiwrap's worker processes behind: end those of this run by pid
+  ps -eo pid,args | awk -v s="unix:$work/git/" '$2 ~ /fcgiwrap$/ && index($0, s) {print $1}' | xargs -r kill 2>/dev/null
   for n in "$NS" "$APPS" "$TENANT" "$PROT" "$XFORM"; do
     kubectl get ks -n "$n" -o name 2>/dev/null | xargs -r kubectl -n "$n" patch --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
     kubectl delete namespace "$n" --wait=false >/dev/null 2>&1
