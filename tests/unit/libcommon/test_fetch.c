@@ -41,6 +41,14 @@ static void handler(const fc_http_req *req, fc_http_resp *resp, void *arg)
 static fc_httpd *srv;
 static char base[64], dir[64];
 
+static const char *dest(void);
+
+static void remove_dir(void)
+{
+    unlink(dest());
+    rmdir(dir);
+}
+
 static void setup(void)
 {
     srv = fc_httpd_start("127.0.0.1:0", NULL, handler, NULL);
@@ -48,6 +56,7 @@ static void setup(void)
     snprintf(base, sizeof base, "http://127.0.0.1:%d", fc_httpd_port(srv));
     snprintf(dir, sizeof dir, "/tmp/fc-fetch-XXXXXX");
     if (!mkdtemp(dir)) t_fail(__FILE__, __LINE__, "mkdtemp");
+    atexit(remove_dir);
 }
 
 static const char *url(const char *p)
