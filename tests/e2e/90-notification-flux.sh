@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# PENDING (not run yet): to be wired as tests/e2e/90-notification-flux.sh once
-# kustomize-controller reconciles Kustomizations (today its kinds list is
-# empty). Everything else this issue asks for runs in `make test` already:
-# tests/e2e/30-notification.sh (Teams/Slack shapes from Flux's exact
-# Kustomization event, dedup, severity, hmac, retries, Receivers) and
-# tests/e2e/30-notification-source.sh (the Receiver -> GitRepository
-# reconcile through the real source-controller, lastHandledReconcileAt).
+# Alerts from the real controllers (issue 5's acceptance with issue 7 in
+# place). The rest of the notification acceptance is in
+# tests/e2e/30-notification.sh (Teams/Slack shapes, dedup, severity, hmac,
+# retries, Receivers) and tests/e2e/30-notification-source.sh (Receiver ->
+# GitRepository reconcile through the real source-controller).
 #
 # The acceptance scenario with the real controllers:
 #  - a Kustomization that fails (its path holds an invalid manifest) makes
@@ -17,9 +15,6 @@
 #    "... after <duration>" messages do not defeat the dedup);
 #  - a Kustomization that succeeds produces nothing under that Alert (but
 #    does reach an info-severity Alert, with its revision metadata).
-# Assumptions to check when wiring it: kustomize-controller accepts
-# --events-addr, --kubeconfig, --metrics-addr, --health-addr like the others
-# and fetches artifacts from source-controller's advertised storage address.
 . "$(dirname "$0")/../lib.sh"
 set -u
 OBJ=${FC_OBJ:-$FC_ROOT/build/release}
@@ -130,12 +125,12 @@ spec: {url: "$GIT_HTTP/public/apps.git", interval: 1h, ref: {branch: main}}
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: good}
-spec: {interval: 1h, path: ./good, prune: true, sourceRef: {kind: GitRepository, name: apps}}
+spec: {interval: 1h, path: ./good, prune: true, targetNamespace: "$NS", sourceRef: {kind: GitRepository, name: apps}}
 ---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: {name: broken}
-spec: {interval: 1h, retryInterval: 2s, path: ./broken, prune: true, sourceRef: {kind: GitRepository, name: apps}}
+spec: {interval: 1h, retryInterval: 2s, path: ./broken, prune: true, targetNamespace: "$NS", sourceRef: {kind: GitRepository, name: apps}}
 EOF
 ks() { kubectl -n "$NS" get kustomization "$1" -o json | jq -r "$2"; }
 check_eventually "good Kustomization Ready" 90 True ks good '(.status.conditions//[])[]|select(.type=="Ready").status'
