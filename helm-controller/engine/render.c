@@ -759,6 +759,17 @@ static int run_in_ctx(ctx_run *r)
     return rc;
 }
 
+/* "---\n# Source: PATH\nDOC\n" (appended directly: printf would scan the
+ * whole document twice) */
+static void put_source_doc(fc_buf *b, const char *path, const char *doc)
+{
+    fc_buf_puts(b, "---\n# Source: ");
+    fc_buf_puts(b, path);
+    fc_buf_putc(b, '\n');
+    fc_buf_puts(b, doc);
+    fc_buf_putc(b, '\n');
+}
+
 static int render_fn(ht_ctx *cx, void *arg) { return do_render(cx, arg); }
 
 int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_opts *opts, ht_release **out)
@@ -778,7 +789,7 @@ int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_op
     fc_buf m;
     fc_buf_init(&m, 0);
     for (size_t i = 0; i < j.rel->nmanifests; i++)
-        fc_buf_printf(&m, "---\n# Source: %s\n%s\n", j.rel->manifests[i].path, j.rel->manifests[i].content);
+        put_source_doc(&m, j.rel->manifests[i].path, j.rel->manifests[i].content);
     j.rel->manifest = fc_buf_detach(&m, NULL);
     if (!j.rel->manifest) j.rel->manifest = dupz("");
     *out = j.rel;
@@ -898,7 +909,7 @@ char *ht_release_template_output(const ht_release *r, bool include_crds, bool sk
     fc_buf b;
     fc_buf_init(&b, 0);
     if (include_crds)
-        for (size_t i = 0; i < r->ncrds; i++) fc_buf_printf(&b, "---\n# Source: %s\n%s\n", r->crds[i].filename, r->crds[i].content);
+        for (size_t i = 0; i < r->ncrds; i++) put_source_doc(&b, r->crds[i].filename, r->crds[i].content);
     fc_buf_puts(&b, r->manifest ? r->manifest : "");
     /* strings.TrimSpace(rel.Manifest) + "\n" */
     const char *s = b.ptr ? b.ptr : "";
@@ -930,7 +941,7 @@ char *ht_release_template_output(const ht_release *r, bool include_crds, bool sk
             for (size_t k = 0; k < h->nevents; k++) test = test || strcmp(h->events[k], "test") == 0;
             if (test) continue;
         }
-        fc_buf_printf(&out, "---\n# Source: %s\n%s\n", h->path, h->manifest);
+        put_source_doc(&out, h->path, h->manifest);
     }
     char *res = fc_buf_detach(&out, len);
     if (!res) {
