@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define FN(name) static int name(ht_ctx *cx, int argc, ht_val *argv, ht_val *out)
 #define UNUSED_ARGS (void)cx, (void)argc, (void)argv
@@ -489,8 +490,192 @@ int ht_yaml_decode(ht_ctx *cx, const char *s, size_t n, ht_val *out)
     return 0;
 }
 
+/* ------------------------------------------------------ toYaml fast path
+ *
+ * Most toYaml calls print maps and lists of plain words and numbers. Those
+ * are written here directly in go-yaml v2's block layout; anything that
+ * needs a quoting or folding decision (spaces in long strings, characters
+ * YAML treats specially, words YAML 1.1 reads as bools or null, strings
+ * starting with a digit, sign or dot, non-ASCII, long keys, non-JSON
+ * types) makes the whole value take the exact path through libcommon's
+ * emitter instead. */
+
+static bool yf_reserved_word(const char *s, size_t n)
+{
+    static const char *const w[] = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"};
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++)
+        if (strlen(w[i]) == n && strncasecmp(w[i], s, n) == 0) return true;
+    return false;
+}
+
+static bool yf_plain_ok(const char *s, size_t n, int col)
+{
+    if (n == 0 || n > 100) return false;
+    char c = s[0];
+    if (c >= '0' && c <= '9') {
+        /* quantities like 500m, 512Mi, 1.5Gi: digits, an optional fraction,
+         * then letters, the first of which cannot start an exponent or a
+         * hex prefix; anything else starting with a digit may be a number,
+         * a timestamp or a base-60 value */
+        size_t i = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i < n && s[i] == '.') {
+            i++;
+            size_t f = i;
+            while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+            if (i == f) return false;
+        }
+        if (i == n || s[i] == 'e' || s[i] == 'E' || s[i] == 'x' || s[i] == 'X') return false;
+        for (; i < n; i++)
+            if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))) return false;
+        return true;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '/')) return false;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        c = s[i];
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+        switch (c) {
+        case '_': case '.': case '/': case '=': case '+': case '-': continue;
+        case ':':
+            if (i + 1 < n && s[i + 1] != ' ') continue;
+            return false;
+        case ' ':
+            if (i + 1 >= n || s[i + 1] == ' ' || s[i - 1] == ' ') return false;
+            space = true;
+            continue;
+        default: return false;
+        }
+    }
+    /* go-yaml folds plain scalars with spaces at column 80 */
+    if (space && col + (int)n > 70) return false;
+    return !yf_reserved_word(s, n);
+}
+
+static bool yf_scalar(ht_val v, ht_sb *out, int col)
+{
+    char num[64];
+    switch (v.k) {
+    case HT_NIL: ht_sb_puts(out, "null"); return true;
+    case HT_BOOL: ht_sb_puts(out, v.v.b ? "true" : "false"); return true;
+    case HT_INT: case HT_INT64:
+        snprintf(num, sizeof num, "%lld", (long long)v.v.i);
+        ht_sb_puts(out, num);
+        return true;
+    case HT_UINT64:
+        if (v.v.u > (uint64_t)INT64_MAX) return false;
+        snprintf(num, sizeof num, "%llu", (unsigned long long)v.v.u);
+        ht_sb_puts(out, num);
+        return true;
+    case HT_FLOAT64: {
+        double f = v.v.f;
+        if (f != f || f - f != 0) return false;
+        /* JSON prints integral values below 1e21 without an exponent and
+         * YAML reads them back as integers */
+        if (f == (double)(long long)f && f > -1e15 && f < 1e15) {
+            snprintf(num, sizeof num, "%lld", (long long)f);
+            ht_sb_puts(out, num);
+            return true;
+        }
+        if (f == (double)(long long)f) return false;
+        fc_go_format_float(f, 'g', -1, num, sizeof num);
+        ht_sb_puts(out, num);
+        return true;
+    }
+    case HT_STRING:
+        if (!yf_plain_ok(v.v.s, v.n, col)) return false;
+        ht_sb_put(out, v.v.s, v.n);
+        return true;
+    default: return false;
+    }
+}
+
+static bool yf_is_coll(ht_val v) { return v.k == HT_MAP || v.k == HT_LIST; }
+static bool yf_empty(ht_val v) { return v.k == HT_MAP ? !ht_map_len(v.v.m) : !(v.v.l && v.v.l->n); }
+
+static int yf_cmp(const void *a, const void *b)
+{
+    return fc_yaml_key_cmp((*(ht_mentry *const *)a)->key, (*(ht_mentry *const *)b)->key);
+}
+
+static void yf_indent(ht_sb *out, int n)
+{
+    for (int i = 0; i < n; i++) ht_sb_putc(out, ' ');
+}
+
+/* a collection at column col; inline_first: its first line continues the
+ * current line (after "- ") */
+static bool yf_node(ht_ctx *cx, ht_val v, ht_sb *out, int col, bool inline_first, int depth)
+{
+    if (depth > 200) return false;
+    if (v.k == HT_MAP) {
+        if (v.sub == HT_M_FILES) return false;
+        uint32_t n = ht_map_len(v.v.m);
+        ht_mentry **es = ht_cx_alloc(cx, (n ? n : 1) * sizeof *es);
+        uint32_t j = 0;
+        for (uint32_t i = 0; i < v.v.m->used; i++)
+            if (!v.v.m->ents[i].dead) es[j++] = &v.v.m->ents[i];
+        if (j > 1) qsort(es, j, sizeof *es, yf_cmp);
+        for (uint32_t i = 0; i < j; i++) {
+            if (i || !inline_first) yf_indent(out, col);
+            if (memchr(es[i]->key, 0, es[i]->klen)) return false;
+            if (!yf_plain_ok(es[i]->key, es[i]->klen, col)) return false;
+            ht_sb_put(out, es[i]->key, es[i]->klen);
+            ht_sb_putc(out, ':');
+            ht_val c = ht_strip(es[i]->val);
+            if (yf_is_coll(c)) {
+                if (yf_empty(c)) {
+                    ht_sb_puts(out, c.k == HT_MAP ? " {}\n" : " []\n");
+                } else {
+                    ht_sb_putc(out, '\n');
+                    /* sequences are not indented under their key */
+                    if (!yf_node(cx, c, out, c.k == HT_MAP ? col + 2 : col, false, depth + 1)) return false;
+                }
+            } else {
+                ht_sb_putc(out, ' ');
+                if (!yf_scalar(c, out, col + (int)es[i]->klen + 2)) return false;
+                ht_sb_putc(out, '\n');
+            }
+        }
+        return true;
+    }
+    uint32_t n = v.v.l ? v.v.l->n : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i || !inline_first) yf_indent(out, col);
+        ht_sb_puts(out, "- ");
+        ht_val c = ht_strip(v.v.l->items[i]);
+        if (yf_is_coll(c)) {
+            if (yf_empty(c)) ht_sb_puts(out, c.k == HT_MAP ? "{}\n" : "[]\n");
+            else if (!yf_node(cx, c, out, col + 2, true, depth + 1)) return false;
+        } else {
+            if (!yf_scalar(c, out, col + 2)) return false;
+            ht_sb_putc(out, '\n');
+        }
+    }
+    return true;
+}
+
+static bool yaml_fast(ht_ctx *cx, ht_val v, ht_val *out)
+{
+    v = ht_strip(v);
+    ht_sb sb;
+    ht_sb_init(&sb, cx);
+    if (yf_is_coll(v)) {
+        if (yf_empty(v)) ht_sb_puts(&sb, v.k == HT_MAP ? "{}\n" : "[]\n");
+        else if (!yf_node(cx, v, &sb, 0, false, 0)) return false;
+    } else {
+        if (!yf_scalar(v, &sb, 0)) return false;
+        ht_sb_putc(&sb, '\n');
+    }
+    /* toYaml drops the final newline */
+    if (sb.len) sb.len--;
+    *out = ht_sb_val(&sb);
+    return true;
+}
+
 int ht_to_yaml(ht_ctx *cx, ht_val v, ht_val *out)
 {
+    if (yaml_fast(cx, v, out)) return 0;
     int err = 0;
     json_object *j = ht_to_json(cx, v, &err);
     if (err) return -1;

@@ -87,6 +87,7 @@ typedef struct ht_render_opts {
     bool enable_dns;            /* getHostByName resolves (off: "") */
     size_t max_output_bytes;    /* per rendered file (0 = 64 MiB) */
     size_t max_memory_bytes;    /* render arena (0 = 1 GiB) */
+    bool skip_values;           /* leave ht_release.values NULL (saves a copy) */
 } ht_render_opts;
 
 typedef struct ht_manifest {
@@ -120,7 +121,7 @@ typedef struct ht_release {
     size_t ncrds;
     char *notes;            /* rendered NOTES.txt ("" if none) */
     char *manifest;         /* release.Manifest: "---\n# Source: p\n<doc>\n"... */
-    json_object *values;    /* the computed values (.Values) */
+    json_object *values;    /* the computed values (.Values); NULL with skip_values */
 } ht_release;
 
 int ht_render(const ht_chart *chart, const ht_values *values, const ht_render_opts *opts, ht_release **out);

@@ -621,7 +621,7 @@ static int do_render(ht_ctx *cx, job *j)
     if (!o->skip_schema_validation && ht_validate_schemas(cx, root, vals)) return -1;
     vals.sub = HT_M_VALUES;
     mput(cx, top, "Values", vals);
-    rel->values = ht_to_json(cx, vals, &(int){0});
+    if (!o->skip_values) rel->values = ht_to_json(cx, vals, &(int){0});
     /* kubeVersion compatibility (renderResources) */
     const char *ckv = j->chart->meta.kube_version;
     if (ckv && *ckv && !ht_is_compatible_range(ckv, caps->kube.normalized[0] ? caps->kube.normalized : caps->kube.version)) {

@@ -279,6 +279,7 @@ int ht_template_cli(int argc, char **argv)
     opts.api_versions = (const char *const *)vals[O_API_VERSIONS].list;
     opts.n_api_versions = vals[O_API_VERSIONS].n;
     opts.skip_schema_validation = vals[O_SKIP_SCHEMA].b;
+    opts.skip_values = true; /* `helm template` does not print them */
     opts.sub_notes = vals[O_SUB_NOTES].b;
     opts.enable_dns = vals[O_ENABLE_DNS].b;
     if (ht_render(chart, values, &opts, &rel)) {
