@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -241,11 +242,11 @@ static int read_file_capped(const char *path, budget *b, char **data, size_t *le
         if (rc == FC_ETOOBIG) return fc_err_set(FC_ETOOBIG, "file %s is larger than the maximum file size %zu", path, cap);
         return rc;
     }
-    if (b->total + buf.len > b->lim.max_total_bytes) {
+    if (__atomic_load_n(&b->total, __ATOMIC_RELAXED) + buf.len > b->lim.max_total_bytes) {
         fc_buf_dispose(&buf);
         return fc_err_set(FC_ETOOBIG, "chart exceeds the maximum size of %zu bytes", b->lim.max_total_bytes);
     }
-    b->total += buf.len;
+    __atomic_add_fetch(&b->total, buf.len, __ATOMIC_RELAXED);
     *len = buf.len;
     *data = fc_buf_detach(&buf, NULL);
     if (!*data) *data = strdup("");
@@ -486,7 +487,7 @@ static int archive_files(const void *data, size_t len, budget *b, bfiles *out)
             break;
         }
         la_int64_t size = archive_entry_size(e);
-        if (size < 0 || (size_t)size > b->lim.max_file_bytes || b->total + (size_t)size > b->lim.max_total_bytes) {
+        if (size < 0 || (size_t)size > b->lim.max_file_bytes || __atomic_load_n(&b->total, __ATOMIC_RELAXED) + (size_t)size > b->lim.max_total_bytes) {
             free(n);
             rc = fc_err_set(FC_ETOOBIG, "decompressed chart is larger than the maximum size %zu", b->lim.max_total_bytes);
             break;
@@ -510,7 +511,7 @@ static int archive_files(const void *data, size_t len, budget *b, bfiles *out)
             break;
         }
         buf[size] = 0;
-        b->total += (size_t)size;
+        __atomic_add_fetch(&b->total, (size_t)size, __ATOMIC_RELAXED);
         rc = bfiles_add(out, b, n, buf, (size_t)size);
         if (rc) break;
     }
@@ -1068,6 +1069,58 @@ typedef struct {
 
 static int sub_cmp(const void *a, const void *b) { return strcmp(((const subdir *)a)->name, ((const subdir *)b)->name); }
 
+/* one subchart to load (a directory's files or a .tgz) */
+typedef struct {
+    const char *name;
+    budget *b;
+    unsigned depth;
+    bfiles inner;
+    const char *tgz;
+    size_t tgz_len;
+    ht_chart *out;
+    int rc;
+    bool bad_tar; /* failed before loading: not wrapped */
+    char *err;
+} subjob;
+
+static void subjob_run(subjob *jb)
+{
+    if (jb->bad_tar) return;
+    if (jb->tgz) jb->rc = load_archive(jb->tgz, jb->tgz_len, jb->b, jb->depth, &jb->out);
+    else jb->rc = load_files(&jb->inner, jb->b, jb->depth, &jb->out);
+    if (jb->rc) jb->err = strdup(fc_err_msg());
+}
+
+typedef struct {
+    subjob *jobs;
+    size_t n, from, step;
+} subjob_slice;
+
+static void *subjob_thread(void *arg)
+{
+    subjob_slice *sl = arg;
+    for (size_t i = sl->from; i < sl->n; i += sl->step) subjob_run(&sl->jobs[i]);
+    return NULL;
+}
+
+static void subjobs_run(subjob *jobs, size_t n, bool parallel)
+{
+    if (parallel) {
+        subjob_slice other = {jobs, n, 1, 2}, mine = {jobs, n, 0, 2};
+        pthread_t th;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, (size_t)64 << 20);
+        bool started = pthread_create(&th, &attr, subjob_thread, &other) == 0;
+        pthread_attr_destroy(&attr);
+        subjob_thread(&mine);
+        if (started) pthread_join(th, NULL);
+        else subjob_thread(&other);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) subjob_run(&jobs[i]);
+}
+
 static int load_files(bfiles *files, budget *b, unsigned depth, ht_chart **out)
 {
     *out = NULL;
@@ -1160,50 +1213,73 @@ static int load_files(bfiles *files, budget *b, unsigned depth, ht_chart **out)
     if (!rc) rc = validate_metadata(&c->meta);
     if (!c->values) c->values = json_object_new_object();
     if (!rc && nsubs) qsort(subs, nsubs, sizeof *subs, sub_cmp);
+    /* the subcharts: prepared in order, loaded (at the top level on two
+     * threads: they are independent), then attached in order so the first
+     * failing one is the error reported */
+    subjob *jobs = nsubs && !rc ? calloc(nsubs, sizeof *jobs) : NULL;
+    size_t njobs = 0;
+    if (nsubs && !rc && !jobs) rc = fc_err_set(FC_ENOMEM, "out of memory");
     for (size_t k = 0; k < nsubs && !rc; k++) {
         const char *sn = subs[k].name;
         if (sn[0] == '_' || sn[0] == '.') continue;
-        ht_chart *sc = NULL;
+        subjob *jb = &jobs[njobs];
+        jb->name = sn;
+        jb->b = b;
+        jb->depth = depth + 1;
         size_t snl = strlen(sn);
         if (snl > 4 && strcmp(sn + snl - 4, ".tgz") == 0) {
             bfile *f0 = &subs[k].files.v[0];
             if (strcmp(f0->name, sn) != 0) {
-                rc = fc_err_set(FC_EINVAL, "error unpacking subchart tar in %s: expected %s, got %s", c->meta.name, sn, f0->name);
-                break;
+                /* reported in order with the other subcharts' errors */
+                jb->rc = FC_EINVAL;
+                jb->bad_tar = true;
+                if (asprintf(&jb->err, "error unpacking subchart tar in %s: expected %s, got %s", c->meta.name, sn, f0->name) < 0)
+                    jb->err = NULL;
+                njobs++;
+                continue;
             }
-            rc = load_archive(f0->data, f0->len, b, depth + 1, &sc);
+            jb->tgz = f0->data;
+            jb->tgz_len = f0->len;
         } else {
-            bfiles inner = {0};
             for (size_t i = 0; i < subs[k].files.n; i++) {
                 bfile *f = &subs[k].files.v[i];
                 const char *sl = strchr(f->name, '/');
                 if (!sl) continue;
-                if (inner.n == inner.cap) {
-                    inner.cap = inner.cap ? inner.cap * 2 : 16;
-                    inner.v = realloc(inner.v, inner.cap * sizeof *inner.v);
+                if (jb->inner.n == jb->inner.cap) {
+                    jb->inner.cap = jb->inner.cap ? jb->inner.cap * 2 : 16;
+                    jb->inner.v = realloc(jb->inner.v, jb->inner.cap * sizeof *jb->inner.v);
                 }
-                inner.v[inner.n].name = strdup(sl + 1);
-                inner.v[inner.n].data = f->data;
-                inner.v[inner.n].len = f->len;
+                jb->inner.v[jb->inner.n].name = strdup(sl + 1);
+                jb->inner.v[jb->inner.n].data = f->data;
+                jb->inner.v[jb->inner.n].len = f->len;
                 f->data = NULL;
-                inner.n++;
+                jb->inner.n++;
             }
-            rc = load_files(&inner, b, depth + 1, &sc);
-            bfiles_free(&inner);
         }
-        if (rc) {
-            fc_err_wrap("error unpacking subchart %s in %s", sn, c->meta.name);
-            break;
-        }
-        ht_chart **nd = realloc(c->deps, (c->ndeps + 1) * sizeof *nd);
-        if (!nd) {
-            ht_chart_free(sc);
-            rc = fc_err_set(FC_ENOMEM, "out of memory");
-            break;
-        }
-        c->deps = nd;
-        c->deps[c->ndeps++] = sc;
+        njobs++;
     }
+    if (!rc) subjobs_run(jobs, njobs, depth == 0 && njobs >= 8);
+    for (size_t k = 0; k < njobs; k++) {
+        subjob *jb = &jobs[k];
+        if (!rc && jb->rc) {
+            rc = fc_err_set(jb->rc, "%s", jb->err ? jb->err : "cannot load subchart");
+            if (!jb->bad_tar) rc = fc_err_wrap("error unpacking subchart %s in %s", jb->name, c->meta.name);
+        }
+        if (!rc) {
+            ht_chart **nd = realloc(c->deps, (c->ndeps + 1) * sizeof *nd);
+            if (!nd) {
+                rc = fc_err_set(FC_ENOMEM, "out of memory");
+            } else {
+                c->deps = nd;
+                c->deps[c->ndeps++] = jb->out;
+                jb->out = NULL;
+            }
+        }
+        ht_chart_free(jb->out);
+        free(jb->err);
+        bfiles_free(&jb->inner);
+    }
+    free(jobs);
     for (size_t k = 0; k < nsubs; k++) {
         free(subs[k].name);
         bfiles_free(&subs[k].files);

@@ -502,7 +502,7 @@ static char **split_policies(const char *s, size_t *n)
 typedef struct {
     const char *path, *d;
     size_t dn;
-    bool fast_ok;
+    bool fast_ok, done; /* done: the fast path was tried */
     fast_head_t h;
 } piece;
 
@@ -551,7 +551,9 @@ static void *heads_run(void *arg)
     heads_job *j = arg;
     for (size_t i = j->from; i < j->l->n; i += j->step) {
         piece *p = &j->l->v[i];
+        if (p->done) continue;
         p->fast_ok = fast_head(p->d, p->dn, &p->h) == 1;
+        p->done = true;
     }
     return NULL;
 }
@@ -577,7 +579,199 @@ static void pieces_fast_heads(pieces *l)
     heads_run(&a);
 }
 
-int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
+/* Helm's SplitManifests for one rendered file, appended to out */
+static void split_file(const char *path, ht_val c, pieces *out)
+{
+    int caps[2];
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (base[0] == '_') return;
+    if (all_space(c.v.s, c.n)) return;
+    size_t st = trim_left_space(c.v.s, c.n);
+    const char *s = c.v.s + st;
+    size_t sn = c.n - st;
+    /* regexp.Split(s, -1) */
+    size_t beg = 0, pos = 0;
+    int64_t prev_end = -1;
+    size_t *cuts = NULL, ncuts = 0;
+    while (pos <= sn) {
+        if (!find_sep(s, sn, pos, caps)) break;
+        bool accept = true;
+        if ((size_t)caps[1] == pos) {
+            if (caps[0] == prev_end) accept = false;
+            if (pos < sn) {
+                uint32_t r;
+                pos += (size_t)ht_utf8_decode(s + pos, sn - pos, &r);
+            } else {
+                pos = sn + 1;
+            }
+        } else {
+            pos = (size_t)caps[1];
+        }
+        prev_end = caps[1];
+        if (accept) {
+            cuts = realloc(cuts, (ncuts + 1) * 2 * sizeof *cuts);
+            cuts[2 * ncuts] = (size_t)caps[0];
+            cuts[2 * ncuts + 1] = (size_t)caps[1];
+            ncuts++;
+        }
+    }
+    size_t end = 0;
+    size_t npieces = 0;
+    size_t *pst = malloc((ncuts + 2) * sizeof *pst), *pen = malloc((ncuts + 2) * sizeof *pen);
+    for (size_t k = 0; k < ncuts; k++) {
+        end = cuts[2 * k];
+        if (cuts[2 * k + 1] != 0) {
+            pst[npieces] = beg;
+            pen[npieces] = end;
+            npieces++;
+        }
+        beg = cuts[2 * k + 1];
+    }
+    if (end != sn) {
+        pst[npieces] = beg;
+        pen[npieces] = sn;
+        npieces++;
+    }
+    free(cuts);
+    for (size_t k = 0; k < npieces; k++) {
+        const char *d = s + pst[k];
+        size_t dn = pen[k] - pst[k];
+        if (all_space(d, dn)) continue;
+        size_t t = trim_left_space(d, dn);
+        pieces_add(out, path, d + t, dn - t);
+    }
+    free(pst);
+    free(pen);
+}
+
+/* move one piece (with its head, if read) into l */
+static void pieces_take(pieces *l, piece *p)
+{
+    pieces_add(l, p->path, p->d, p->dn);
+    piece *q = &l->v[l->n - 1];
+    q->fast_ok = p->fast_ok;
+    q->h = p->h;
+    q->done = p->done;
+    p->fast_ok = false;
+    memset(&p->h, 0, sizeof p->h);
+}
+
+/* --------------------------------------------- heads read while rendering
+ *
+ * A helper thread splits each file as soon as it is rendered and reads the
+ * heads of its documents, overlapping that YAML parsing with the rendering
+ * of the next templates. ht_sort_manifests then only picks the results up. */
+
+typedef struct file_pieces {
+    const char *text; /* the rendered content (arena, immutable) */
+    const char *name;
+    size_t len;
+    pieces l;
+    bool ready;
+} file_pieces;
+
+struct ht_heads {
+    pthread_t th;
+    bool started, stop;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    file_pieces *f;
+    size_t n, cap, next;
+};
+
+static void *heads_pipe_run(void *arg)
+{
+    ht_heads *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (h->next == h->n && !h->stop) pthread_cond_wait(&h->cv, &h->mu);
+        if (h->next == h->n && h->stop) break;
+        file_pieces *fp = &h->f[h->next++];
+        pthread_mutex_unlock(&h->mu);
+        size_t nl = strlen(fp->name);
+        bool notes = nl >= 9 && strcmp(fp->name + nl - 9, "NOTES.txt") == 0;
+        if (!notes) {
+            split_file(fp->name, ht_str_static(fp->text, fp->len), &fp->l);
+            for (size_t i = 0; i < fp->l.n; i++) {
+                piece *p = &fp->l.v[i];
+                p->fast_ok = fast_head(p->d, p->dn, &p->h) == 1;
+                p->done = true;
+            }
+        }
+        pthread_mutex_lock(&h->mu);
+        fp->ready = !notes;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+ht_heads *ht_heads_start(size_t max_files)
+{
+    ht_heads *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->f = calloc(max_files ? max_files : 1, sizeof *h->f);
+    if (!h->f) {
+        free(h);
+        return NULL;
+    }
+    h->cap = max_files;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, (size_t)1 << 20);
+    h->started = pthread_create(&h->th, &attr, heads_pipe_run, h) == 0;
+    pthread_attr_destroy(&attr);
+    return h;
+}
+
+void ht_heads_feed(ht_heads *h, const char *name, const char *text, size_t len)
+{
+    if (!h || !h->started) return;
+    pthread_mutex_lock(&h->mu);
+    if (h->n < h->cap) {
+        file_pieces *fp = &h->f[h->n++];
+        fp->name = name;
+        fp->text = text;
+        fp->len = len;
+        pthread_cond_signal(&h->cv);
+    }
+    pthread_mutex_unlock(&h->mu);
+}
+
+/* stop the helper after it has finished what it was given */
+static void heads_join(ht_heads *h)
+{
+    if (!h || !h->started) return;
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    h->started = false;
+}
+
+void ht_heads_free(void *v)
+{
+    ht_heads *h = v;
+    if (!h) return;
+    heads_join(h);
+    for (size_t i = 0; i < h->n; i++) pieces_free(&h->f[i].l);
+    free(h->f);
+    pthread_mutex_destroy(&h->mu);
+    pthread_cond_destroy(&h->cv);
+    free(h);
+}
+
+static const file_pieces *heads_lookup(ht_heads *h, const char *text)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (h->f[i].ready && h->f[i].text == text) return &h->f[i];
+    return NULL;
+}
+
+int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel, ht_heads *pre)
 {
     if (n) qsort(files, n, sizeof *files, path_cmp);
     docs *generic = ht_cx_alloc(cx, sizeof *generic), *hooks = ht_cx_alloc(cx, sizeof *hooks);
@@ -585,74 +779,19 @@ int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel)
     memset(hooks, 0, sizeof *hooks);
     ht_cleanup_push(cx, docs_free, generic);
     ht_cleanup_push(cx, docs_free, hooks);
-    /* 1: cut every file into documents (Helm's SplitManifests) */
+    /* 1: cut every file into documents (Helm's SplitManifests); files the
+     * helper thread already did are taken from it */
+    heads_join(pre);
     pieces *pc = ht_cx_alloc(cx, sizeof *pc);
     memset(pc, 0, sizeof *pc);
     ht_cleanup_push(cx, pieces_free, pc);
-    int caps[2];
     for (size_t fi = 0; fi < n; fi++) {
-        const char *path = files[fi].name;
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        if (base[0] == '_') continue;
-        ht_val c = files[fi].content;
-        if (all_space(c.v.s, c.n)) continue;
-        size_t st = trim_left_space(c.v.s, c.n);
-        const char *s = c.v.s + st;
-        size_t sn = c.n - st;
-        /* regexp.Split(s, -1) */
-        size_t beg = 0, pos = 0;
-        int64_t prev_end = -1;
-        size_t *cuts = NULL, ncuts = 0;
-        while (pos <= sn) {
-            if (!find_sep(s, sn, pos, caps)) break;
-            bool accept = true;
-            if ((size_t)caps[1] == pos) {
-                if (caps[0] == prev_end) accept = false;
-                if (pos < sn) {
-                    uint32_t r;
-                    pos += (size_t)ht_utf8_decode(s + pos, sn - pos, &r);
-                } else {
-                    pos = sn + 1;
-                }
-            } else {
-                pos = (size_t)caps[1];
-            }
-            prev_end = caps[1];
-            if (accept) {
-                cuts = realloc(cuts, (ncuts + 1) * 2 * sizeof *cuts);
-                cuts[2 * ncuts] = (size_t)caps[0];
-                cuts[2 * ncuts + 1] = (size_t)caps[1];
-                ncuts++;
-            }
+        const file_pieces *fp = pre ? heads_lookup(pre, files[fi].content.v.s) : NULL;
+        if (fp) {
+            for (size_t k = 0; k < fp->l.n; k++) pieces_take(pc, &fp->l.v[k]);
+            continue;
         }
-        size_t end = 0;
-        size_t npieces = 0;
-        size_t *pst = malloc((ncuts + 2) * sizeof *pst), *pen = malloc((ncuts + 2) * sizeof *pen);
-        for (size_t k = 0; k < ncuts; k++) {
-            end = cuts[2 * k];
-            if (cuts[2 * k + 1] != 0) {
-                pst[npieces] = beg;
-                pen[npieces] = end;
-                npieces++;
-            }
-            beg = cuts[2 * k + 1];
-        }
-        if (end != sn) {
-            pst[npieces] = beg;
-            pen[npieces] = sn;
-            npieces++;
-        }
-        free(cuts);
-        for (size_t k = 0; k < npieces; k++) {
-            const char *d = s + pst[k];
-            size_t dn = pen[k] - pst[k];
-            if (all_space(d, dn)) continue;
-            size_t t = trim_left_space(d, dn);
-            pieces_add(pc, path, d + t, dn - t);
-        }
-        free(pst);
-        free(pen);
+        split_file(files[fi].name, files[fi].content, pc);
     }
     /* 2: read the heads; the plain ones on two threads */
     pieces_fast_heads(pc);

@@ -641,6 +641,9 @@ static int do_render(ht_ctx *cx, job *j)
         }
     }
     ht_rendered *files = ht_cx_alloc(cx, (tl.n + 1) * sizeof *files);
+    /* big releases: read manifest heads on a second thread meanwhile */
+    ht_heads *heads = tl.n >= 16 ? ht_heads_start(tl.n) : NULL;
+    if (heads) ht_cleanup_push(cx, ht_heads_free, heads);
     size_t nfiles = 0;
     for (size_t i = 0; i < tl.n; i++) {
         if (tl.v[i].base[0] == '_') continue;
@@ -651,11 +654,13 @@ static int do_render(ht_ctx *cx, job *j)
         ht_sb out;
         ht_sb_init(&out, cx);
         if (ht_exec(cx, ts, tl.v[i].name, tl.v[i].vals, &out)) {
+            if (heads) ht_cleanup_pop(cx, true);
             exec_error(cx, tl.v[i].name);
             return -2;
         }
         files[nfiles].name = tl.v[i].name;
         files[nfiles].content = ht_strip_no_value(cx, ht_sb_val(&out));
+        ht_heads_feed(heads, files[nfiles].name, files[nfiles].content.v.s, files[nfiles].content.n);
         nfiles++;
     }
     /* NOTES.txt */
@@ -680,7 +685,9 @@ static int do_render(ht_ctx *cx, job *j)
     }
     nfiles = keep;
     rel->notes = strndup(notes.p ? notes.p : "", notes.len);
-    if (ht_sort_manifests(cx, files, nfiles, rel)) return -2;
+    int src = ht_sort_manifests(cx, files, nfiles, rel, heads);
+    if (heads) ht_cleanup_pop(cx, true);
+    if (src) return -2;
     crds_collect(cx, root, rel);
     return 0;
 }

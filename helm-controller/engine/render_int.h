@@ -134,6 +134,11 @@ typedef struct ht_rendered {
     const char *name;
     ht_val content;
 } ht_rendered;
-int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel);
+/* heads of rendered documents read on a helper thread while rendering goes on */
+typedef struct ht_heads ht_heads;
+ht_heads *ht_heads_start(size_t max_files);
+void ht_heads_feed(ht_heads *h, const char *name, const char *text, size_t len);
+void ht_heads_free(void *h); /* joins the helper; NULL-safe (a cleanup function) */
+int ht_sort_manifests(ht_ctx *cx, ht_rendered *files, size_t n, ht_release *rel, ht_heads *pre);
 
 #endif

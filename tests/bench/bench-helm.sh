@@ -456,5 +456,5 @@ echo "best of $RUNS; umbrella = $N subcharts through a library chart, 8 template
 echo
 echo "| chart | helm wall | fluxc wall | speed-up | helm CPU | fluxc CPU | CPU ratio | peak RSS helm / fluxc | output |"
 echo "|---|---|---|---|---|---|---|---|---|"
-run_case "umbrella ($N subcharts)" 1 rel "$work/umbrella" -n apps --set global.labels.env=prod
+run_case "umbrella ($N subcharts)" 3 rel "$work/umbrella" -n apps --set global.labels.env=prod
 run_case "helm create" 10 rel "$work/webapp"
