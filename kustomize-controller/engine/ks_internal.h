@@ -92,6 +92,10 @@ bool ks_is_map(json_object *o);
 bool ks_is_seq(json_object *o);
 bool ks_is_scalar(json_object *o); /* string, number, bool or null */
 void ks_json_compact(json_object *o); /* shrink a map's hash table to its size */
+/* the engine's static copy of a common Kubernetes map key, or NULL */
+const char *ks_intern_key(const char *key);
+/* json_object_object_add, sharing the static copy of common keys */
+void ks_obj_add(json_object *m, const char *key, json_object *v);
 void ks_json_compact_deep(json_object *o, unsigned depth); /* every map inside o */
 
 /* ------------------------------------------------------------ ks_resid.c */

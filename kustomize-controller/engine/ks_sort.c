@@ -7,6 +7,7 @@
  * may pick "fifo" (keep accumulation order) or legacy with custom lists.
  */
 #include "ks_internal.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,14 +58,12 @@ static int fill(item *it, ks_res *r, const orders *o)
     if (ks_res_curid(r, &id)) return -1;
     it->r = r;
     it->rank = rank_of(o, id.kind);
-    fc_buf b;
-    fc_buf_init(&b, 0);
-    fc_buf_printf(&b, "%s_%s_%s", *id.group ? id.group : "~G", *id.version ? id.version : "~V",
-                  *id.kind ? id.kind : "~K");
-    it->gvk = fc_buf_detach(&b, NULL);
-    fc_buf_init(&b, 0);
-    fc_buf_printf(&b, "%s|%s|%s", it->gvk ? it->gvk : "", *id.ns ? id.ns : "~X", *id.name ? id.name : "~N");
-    it->id = fc_buf_detach(&b, NULL);
+    /* exact-size strings: one pair per resource is alive during the sort */
+    if (asprintf(&it->gvk, "%s_%s_%s", *id.group ? id.group : "~G", *id.version ? id.version : "~V",
+                 *id.kind ? id.kind : "~K") < 0)
+        it->gvk = NULL;
+    if (!it->gvk || asprintf(&it->id, "%s|%s|%s", it->gvk, *id.ns ? id.ns : "~X", *id.name ? id.name : "~N") < 0)
+        it->id = NULL;
     it->g = id.group;
     it->v = id.version;
     it->k = id.kind;

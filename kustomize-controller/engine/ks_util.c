@@ -527,8 +527,12 @@ void ks_json_compact(json_object *o)
     if (!o || !json_object_is_type(o, json_type_object)) return;
     struct lh_table *t = json_object_get_object(o);
     if (!t) return;
-    int want = t->count + t->count / 2 + 1;
-    if (want < 2) want = 2;
+    /* The smallest size json-c's resize can refill without growing the new
+     * table on the way: it re-inserts with the usual load check (count >=
+     * size * LH_LOAD_FACTOR grows) and would then record the size asked
+     * for, not the grown one, and lose entries. */
+    int n = t->count, want = 2;
+    while (n > 0 && (double)(n - 1) >= want * LH_LOAD_FACTOR) want++;
     if (want < t->size) (void)lh_table_resize(t, want);
 }
 
@@ -546,4 +550,64 @@ void ks_json_compact_deep(json_object *o, unsigned depth)
         (void)json_object_array_shrink(o, 0); /* arrays start with 32 slots */
         for (size_t i = 0; i < n; i++) ks_json_compact_deep(json_object_array_get_idx(o, i), depth + 1);
     }
+}
+
+/* ----------------------------------------------------------- common keys */
+
+/* Map keys that occur in most Kubernetes objects, sorted (strcmp order).
+ * Parsed maps point at these instead of holding a copy per key (json-c's
+ * constant keys): fewer, smaller allocations on big builds. */
+static const char *const common_keys[] = {
+    "accessModes", "add", "additionalPrinterColumns", "admissionReviewVersions", "affinity",
+    "allowPrivilegeEscalation", "annotations", "apiGroup", "apiGroups", "apiVersion", "app", "args",
+    "backend", "backoffLimit", "binaryData", "caBundle", "capabilities", "chart", "cidr", "claimName",
+    "clientConfig", "clusterIP", "command", "completions", "component", "concurrencyPolicy", "config.yaml",
+    "configMap", "configMapKeyRef", "configMapRef", "containerPort", "containers", "cpu", "creationTimestamp",
+    "data", "defaultMode", "description", "dnsPolicy", "drop", "effect", "egress", "emptyDir", "env",
+    "envFrom", "exec", "externalTrafficPolicy", "failedJobsHistoryLimit", "failurePolicy", "failureThreshold",
+    "fieldPath", "fieldRef", "finalizers", "format", "from", "fsGroup", "generation", "group", "host",
+    "hostNetwork", "hostPort", "hostname", "hosts", "http", "httpGet", "image", "imagePullPolicy",
+    "imagePullSecrets", "immutable", "ingress", "ingressClassName", "initContainers", "initialDelaySeconds",
+    "instance", "interval", "ipBlock", "items", "jobTemplate", "jsonPath", "key", "kind", "labelSelector",
+    "labels", "lifecycle", "limits", "listKind", "livenessProbe", "managed-by", "matchExpressions",
+    "matchLabels", "maxSkew", "maxSurge", "maxUnavailable", "memory", "metadata", "minAvailable",
+    "minReadySeconds", "mode", "mountPath", "name", "names", "namespace", "namespaceSelector", "nodeAffinity",
+    "nodePort", "nodeSelector", "number", "openAPIV3Schema", "operations", "operator", "owner",
+    "ownerReferences", "parallelism", "part-of", "path", "pathType", "paths", "paused", "periodSeconds",
+    "persistentVolumeClaim", "plural", "podAffinity", "podAffinityTerm", "podAntiAffinity",
+    "podManagementPolicy", "podSelector", "policyTypes", "port", "ports", "postStart", "preStop",
+    "preferredDuringSchedulingIgnoredDuringExecution", "prefix", "priorityClassName", "privileged",
+    "progressDeadlineSeconds", "properties", "protocol", "prune", "readOnly", "readOnlyRootFilesystem",
+    "readinessProbe", "reconcileStrategy", "replicas", "requests",
+    "requiredDuringSchedulingIgnoredDuringExecution", "resourceFieldRef", "resourceNames", "resourceVersion",
+    "resources", "restartPolicy", "revisionHistoryLimit", "roleRef", "rollingUpdate", "rules", "runAsGroup",
+    "runAsNonRoot", "runAsUser", "schedule", "schedulerName", "schema", "scope", "secret", "secretKeyRef",
+    "secretName", "secretRef", "securityContext", "selector", "served", "service", "serviceAccount",
+    "serviceAccountName", "serviceName", "sessionAffinity", "shortNames", "sideEffects", "singular",
+    "sourceRef", "spec", "startupProbe", "status", "stdin", "storage", "storageClassName", "strategy",
+    "stringData", "subPath", "subdomain", "subjects", "successThreshold", "successfulJobsHistoryLimit",
+    "suspend", "targetNamespace", "targetPort", "tcpSocket", "team", "template",
+    "terminationGracePeriodSeconds", "tier", "timeout", "timeoutSeconds", "tls", "to", "tolerations",
+    "topologyKey", "topologySpreadConstraints", "tty", "type", "uid", "updateStrategy", "url", "value",
+    "valueFrom", "values", "verbs", "version", "versions", "volumeClaimTemplates", "volumeMounts", "volumes",
+    "wait", "webhooks", "weight", "whenUnsatisfiable", "workingDir",
+};
+
+static int common_key_cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, *(const char *const *)b);
+}
+
+const char *ks_intern_key(const char *key)
+{
+    const char *const *hit = bsearch(key, common_keys, sizeof common_keys / sizeof common_keys[0],
+                                     sizeof common_keys[0], common_key_cmp);
+    return hit ? *hit : NULL;
+}
+
+void ks_obj_add(json_object *m, const char *key, json_object *v)
+{
+    const char *ik = ks_intern_key(key);
+    if (ik) json_object_object_add_ex(m, ik, v, JSON_C_OBJECT_ADD_CONSTANT_KEY);
+    else json_object_object_add(m, key, v);
 }

@@ -491,7 +491,7 @@ static int parse_mapping(pstate *s, unsigned depth, pctx ctx, json_object **out,
             json_object_put(v);
             goto fail;
         }
-        json_object_object_add(m, key, v);
+        ks_obj_add(m, key, v);
         json_object_put(k);
     }
     if (merges) {

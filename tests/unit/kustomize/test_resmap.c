@@ -184,3 +184,46 @@ TEST(namespace_conflicts)
     CHECK_CONTAINS(fc_err_msg(), "ID conflict");
     ks_resmap_dispose(&m);
 }
+
+/* shrinking json-c tables keeps every key findable, the order, and lets the
+ * map grow again (json-c's resize records the size asked for, so a size
+ * too small to refill would lose entries) */
+TEST(compact_maps_keep_keys)
+{
+    char k[32];
+    for (int n = 0; n <= 400; n += (n < 40 ? 1 : 37)) {
+        json_object *m = json_object_new_object();
+        for (int i = 0; i < n; i++) {
+            snprintf(k, sizeof k, "key-%d", i);
+            json_object_object_add(m, k, json_object_new_int(i));
+        }
+        ks_json_compact(m);
+        for (int i = 0; i < n; i++) {
+            snprintf(k, sizeof k, "key-%d", i);
+            json_object *v = NULL;
+            CHECK(json_object_object_get_ex(m, k, &v));
+            CHECK_INT(json_object_get_int(v), i);
+        }
+        CHECK(!json_object_object_get_ex(m, "missing", NULL));
+        int i = 0;
+        json_object_object_foreach(m, key, val) {
+            (void)key;
+            CHECK_INT(json_object_get_int(val), i++);
+        }
+        CHECK_INT(i, n);
+        json_object_object_del(m, "key-0");
+        ks_obj_add(m, "name", json_object_new_string("x")); /* common key: shared copy */
+        json_object_object_add(m, "extra", json_object_new_int(-1));
+        ks_json_compact(m);
+        CHECK(json_object_object_get_ex(m, "extra", NULL));
+        CHECK_STR(ks_obj_str(m, "name"), "x");
+        CHECK(!json_object_object_get_ex(m, "key-0", NULL));
+        CHECK_INT(json_object_object_length(m), n + (n ? 1 : 2));
+        json_object *c = fc_json_copy(m);
+        json_object_put(m);
+        CHECK_STR(ks_obj_str(c, "name"), "x");
+        json_object_put(c);
+    }
+    CHECK(ks_intern_key("apiVersion") != NULL);
+    CHECK(ks_intern_key("no-such-common-key") == NULL);
+}
