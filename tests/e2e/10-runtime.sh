@@ -13,7 +13,13 @@ set -u
 E2E=${FC_OBJ:-$FC_ROOT/build/release}/e2e
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; rm -rf "$work"; kubectl delete namespace "${RT:-none}" --wait=false >/dev/null 2>&1; }
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+  rm -rf "$work"
+  # the client suite's objects have no finalizers: their namespaces go at once
+  kubectl get ns -o name | grep -E '^namespace/(e2e-client|e2e-informer)-' | xargs -r kubectl delete --wait=false >/dev/null 2>&1
+  kubectl delete namespace "${RT:-none}" --wait=false >/dev/null 2>&1
+}
 trap cleanup EXIT
 
 # ---- client suite (prints its own PASS/FAIL lines)

@@ -49,10 +49,10 @@ for _ in $(seq 1 50); do [ -s "$work/sink.port" ] && break; sleep 0.1; done
 SP=$(cat "$work/sink.port")
 EP=$(free_port); RP=$(free_port); SPORT=$(free_port)
 kubectl create namespace "$NS" >/dev/null
-RUNTIME_NAMESPACE=$NS "$FC_BIN/notification-controller" --events-addr "127.0.0.1:$EP" --receiverAddr "127.0.0.1:$RP" \
+RUNTIME_NAMESPACE=$NS "$FC_BIN/notification-controller" --watch-all-namespaces=false --events-addr "127.0.0.1:$EP" --receiverAddr "127.0.0.1:$RP" \
   --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" >"$work/nc.log" 2>&1 &
 pids+=($!)
-RUNTIME_NAMESPACE=$NS "$FC_BIN/source-controller" --storage-path "$work/storage" --storage-addr "127.0.0.1:$SPORT" \
+RUNTIME_NAMESPACE=$NS "$FC_BIN/source-controller" --watch-all-namespaces=false --storage-path "$work/storage" --storage-addr "127.0.0.1:$SPORT" \
   --storage-adv-addr "127.0.0.1:$SPORT" --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" \
   --events-addr "http://127.0.0.1:$EP/" >"$work/sc.log" 2>&1 &
 pids+=($!)

@@ -64,14 +64,14 @@ for _ in $(seq 1 50); do [ -s "$work/sink.port" ] && break; sleep 0.1; done
 SP=$(cat "$work/sink.port")
 EP=$(free_port); SPORT=$(free_port)
 kubectl create namespace "$NS" >/dev/null
-RUNTIME_NAMESPACE=$NS "$FC_BIN/notification-controller" --events-addr "127.0.0.1:$EP" --receiverAddr "127.0.0.1:$(free_port)" \
+RUNTIME_NAMESPACE=$NS "$FC_BIN/notification-controller" --watch-all-namespaces=false --events-addr "127.0.0.1:$EP" --receiverAddr "127.0.0.1:$(free_port)" \
   --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" >"$work/nc.log" 2>&1 &
 pids+=($!)
-RUNTIME_NAMESPACE=$NS "$FC_BIN/source-controller" --storage-path "$work/storage" --storage-addr "127.0.0.1:$SPORT" \
+RUNTIME_NAMESPACE=$NS "$FC_BIN/source-controller" --watch-all-namespaces=false --storage-path "$work/storage" --storage-addr "127.0.0.1:$SPORT" \
   --storage-adv-addr "127.0.0.1:$SPORT" --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" \
   --events-addr "http://127.0.0.1:$EP/" >"$work/sc.log" 2>&1 &
 pids+=($!)
-RUNTIME_NAMESPACE=$NS "$FC_BIN/kustomize-controller" --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" \
+RUNTIME_NAMESPACE=$NS "$FC_BIN/kustomize-controller" --watch-all-namespaces=false --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" \
   --events-addr "http://127.0.0.1:$EP/" >"$work/kc.log" 2>&1 &
 pids+=($!)
 check "event server up" eventually 30 sh -c "curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:$EP/ | grep -q 400"
