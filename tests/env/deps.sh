@@ -20,7 +20,7 @@ pkgs=(
   clang libclang-rt-14-dev
   # tests: real servers and clients (openssl, curl, jq, util-linux's setsid and
   # flock, iproute2's ss are used by the local control plane scripts)
-  git openssl curl jq nginx fcgiwrap openssh-server openssh-client gnupg
+  git openssl curl jq yq nginx fcgiwrap openssh-server openssh-client gnupg
   docker-registry procps psmisc iproute2 time util-linux ca-certificates
 )
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null |
