@@ -53,7 +53,10 @@ static int split_pointer(const char *ptr, ks_strv *parts)
         const char *e = strchr(p, '/');
         size_t n = e ? (size_t)(e - p) : strlen(p);
         char *seg = malloc(n + 1);
-        if (!seg) return fc_err_set(FC_ENOMEM, "out of memory");
+        if (!seg) {
+            ks_strv_dispose(parts);
+            return fc_err_set(FC_ENOMEM, "out of memory");
+        }
         size_t o = 0;
         for (size_t i = 0; i < n; i++) {
             if (p[i] == '~' && i + 1 < n && p[i + 1] == '1') { seg[o++] = '/'; i++; }
@@ -63,8 +66,11 @@ static int split_pointer(const char *ptr, ks_strv *parts)
         seg[o] = 0;
         int rc = ks_strv_push(parts, seg);
         free(seg);
-        if (rc) return rc;
-        if (parts->n > MAX_POINTER_PARTS) return fc_err_set(FC_ETOOBIG, "json patch: path too long");
+        if (!rc && parts->n > MAX_POINTER_PARTS) rc = fc_err_set(FC_ETOOBIG, "json patch: path too long");
+        if (rc) {
+            ks_strv_dispose(parts); /* the caller gets nothing on failure */
+            return rc;
+        }
         if (!e) break;
         p = e + 1;
     }

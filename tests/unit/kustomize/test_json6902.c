@@ -48,3 +48,20 @@ TEST(json6902_errors)
     json_object *o = NULL;
     CHECK(ks_json6902_parse("{op: add}", 9, NULL, &o) != 0);
 }
+
+/* found by fuzz_kustomize: an over-long pointer leaked its parts */
+TEST(json6902_path_too_long)
+{
+    int rc;
+    size_t n = 1100;
+    char *ops = malloc(n * 2 + 64);
+    strcpy(ops, "[{op: add, value: 1, path: \"");
+    for (size_t i = 0; i < n; i++) strcat(ops, "/a");
+    strcat(ops, "\"}]");
+    keep(apply("{a: 1}", ops, &rc));
+    CHECK(rc != 0);
+    CHECK_CONTAINS(fc_err_msg(), "path too long");
+    keep(apply("{a: 1}", "[{op: copy, path: /b, from: \"/x/~/y\"}, {op: move, path: /c, from: nope}]", &rc));
+    CHECK(rc != 0);
+    free(ops);
+}
