@@ -28,11 +28,17 @@ static void free_kvs(nc_kv *kv, size_t n)
     free(kv);
 }
 
+/* Go's regexp.MatchString: an unanchored search. */
+static bool matches(const fc_regex *re, const char *s)
+{
+    return fc_regex_exec(re, s, strlen(s), 0, NULL);
+}
+
 static void free_patterns(nc_pattern *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(p[i].text);
-        nc_regex_free(p[i].re);
+        fc_regex_free(p[i].re);
     }
     free(p);
 }
@@ -92,10 +98,12 @@ static nc_pattern *patterns(json_object *arr, size_t *n, const char *what, char 
         const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
         if (!s) continue;
         p[*n].text = strdup(s);
-        if (nc_regex_compile(s, &p[*n].re)) {
+        char err[256];
+        p[*n].re = fc_regex_compile(s, strlen(s), err, sizeof err);
+        if (!p[*n].re) {
             char *msg = NULL;
             if (asprintf(&msg, "%s%sfailed to compile %s regex: %s", *invalid ? *invalid : "", *invalid ? "; " : "", what,
-                         fc_err_msg()) > 0) {
+                         err) > 0) {
                 free(*invalid);
                 *invalid = msg;
             }
@@ -208,11 +216,11 @@ nc_match_result nc_alert_match(const nc_alert *a, const nc_event *e, nc_labels_f
     if (!any) return fetch_failed ? NC_MATCH_SOURCE_FAILED : NC_MATCH_NO;
     if (a->nincl) {
         bool inc = false;
-        for (size_t i = 0; i < a->nincl && !inc; i++) inc = a->incl[i].re && nc_regex_match(a->incl[i].re, e->message);
+        for (size_t i = 0; i < a->nincl && !inc; i++) inc = a->incl[i].re && matches(a->incl[i].re, e->message);
         if (!inc) return NC_MATCH_NO;
     }
     for (size_t i = 0; i < a->nexcl; i++)
-        if (a->excl[i].re && nc_regex_match(a->excl[i].re, e->message)) return NC_MATCH_NO;
+        if (a->excl[i].re && matches(a->excl[i].re, e->message)) return NC_MATCH_NO;
     return NC_MATCH_YES;
 }
 

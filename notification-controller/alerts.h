@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "event.h"
-#include "match.h"
+#include "fc/regex.h"
 
 typedef struct nc_source {
     char *kind, *name, *ns; /* ns defaults to the Alert's namespace */
@@ -25,7 +25,7 @@ typedef struct nc_source {
 
 typedef struct nc_pattern {
     char *text;
-    nc_regex *re; /* NULL when the pattern did not compile */
+    fc_regex *re; /* NULL when the pattern did not compile */
 } nc_pattern;
 
 typedef struct nc_alert {

@@ -742,9 +742,9 @@ static void sanitize(char *s)
     size_t r = 0, w = 0, n = strlen(s);
     while (r < n) {
         uint32_t cp;
-        int k = ht_utf8_decode(s + r, n - r, &cp);
-        if (ht_u_is_space(cp)) s[w++] = ' ';
-        else if (ht_is_print(cp) || cp == 0xFFFD) {
+        int k = fc_utf8_decode(s + r, n - r, &cp);
+        if (fc_u_is_space(cp)) s[w++] = ' ';
+        else if (fc_u_is_print(cp) || cp == 0xFFFD) {
             memmove(s + w, s + r, (size_t)k);
             w += (size_t)k;
         }

@@ -36,65 +36,6 @@ static const char udigits[] = "0123456789ABCDEFX";
 
 /* ---------------------------------------------------------- utf-8 */
 
-/* decode one rune; returns width (invalid: 0xFFFD, width 1) */
-static int dec_rune(const unsigned char *s, size_t n, uint32_t *r)
-{
-    if (n == 0) { *r = 0xFFFD; return 0; }
-    unsigned char c = s[0];
-    if (c < 0x80) { *r = c; return 1; }
-    int k;
-    uint32_t cp, min;
-    if ((c & 0xE0) == 0xC0) { k = 1; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { k = 2; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { k = 3; cp = c & 0x07; min = 0x10000; }
-    else { *r = 0xFFFD; return 1; }
-    if ((size_t)k >= n) { *r = 0xFFFD; return 1; }
-    for (int i = 1; i <= k; i++) {
-        if ((s[i] & 0xC0) != 0x80) { *r = 0xFFFD; return 1; }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) { *r = 0xFFFD; return 1; }
-    *r = cp;
-    return k + 1;
-}
-
-int ht_utf8_decode(const char *s, size_t n, uint32_t *r) { return dec_rune((const unsigned char *)s, n, r); }
-
-static size_t rune_count(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n;) {
-        uint32_t r;
-        int w = dec_rune((const unsigned char *)s + i, n - i, &r);
-        i += (size_t)w;
-        c++;
-    }
-    return c;
-}
-
-size_t ht_utf8_count(const char *s, size_t n) { return rune_count(s, n); }
-
-/* unicode.IsPrint, approximated for non-ASCII: everything except controls,
- * non-ASCII spaces, format characters, private use and noncharacters. */
-bool ht_is_print(uint32_t r)
-{
-    if (r < 0x20 || r == 0x7F) return false;
-    if (r < 0x7F) return true;
-    if (r >= 0x80 && r <= 0xA0) return false;
-    if (r == 0xAD) return false;
-    if (r >= 0x600 && r <= 0x605) return false;
-    if (r == 0x61C || r == 0x6DD || r == 0x70F || r == 0x180E || r == 0x1680) return false;
-    if (r >= 0x2000 && r <= 0x200F) return false;
-    if (r >= 0x2028 && r <= 0x202F) return false;
-    if (r >= 0x205F && r <= 0x206F) return false;
-    if (r == 0x3000 || r == 0xFEFF) return false;
-    if (r >= 0xD800 && r <= 0xF8FF) return false;
-    if (r >= 0xFFF0 && r <= 0xFFFB) return false;
-    if ((r & 0xFFFE) == 0xFFFE) return false;
-    if (r >= 0xE0000) return false;
-    return r <= 0x10FFFF;
-}
-
 /* ---------------------------------------------------------- quoting */
 
 static void quote_into(const char *s, size_t n, ht_sb *out, bool ascii, char q)
@@ -103,7 +44,7 @@ static void quote_into(const char *s, size_t n, ht_sb *out, bool ascii, char q)
     ht_sb_putc(out, q);
     for (size_t i = 0; i < n;) {
         uint32_t r;
-        int w = dec_rune((const unsigned char *)s + i, n - i, &r);
+        int w = fc_utf8_decode(s + i, n - i, &r);
         if (w == 1 && r == 0xFFFD) {
             unsigned char b = (unsigned char)s[i];
             char e[4] = {'\\', 'x', hx[b >> 4], hx[b & 15]};
@@ -117,7 +58,7 @@ static void quote_into(const char *s, size_t n, ht_sb *out, bool ascii, char q)
             ht_sb_putc(out, (char)r);
             continue;
         }
-        if (ascii ? (r < 0x80 && ht_is_print(r)) : ht_is_print(r)) {
+        if (ascii ? (r < 0x80 && fc_u_is_print(r)) : fc_u_is_print(r)) {
             ht_sb_rune(out, r);
             continue;
         }
@@ -148,7 +89,7 @@ static bool can_backquote(const char *s, size_t n)
 {
     for (size_t i = 0; i < n;) {
         uint32_t r;
-        int w = dec_rune((const unsigned char *)s + i, n - i, &r);
+        int w = fc_utf8_decode(s + i, n - i, &r);
         if (w == 1 && r == 0xFFFD) return false;
         i += (size_t)w;
         if (r == '`' || r == 0xFEFF) return false;
@@ -173,7 +114,7 @@ static void pad(pp *p, const char *s, size_t n)
         ht_sb_put(p->buf, s, n);
         return;
     }
-    int width = p->f.wid - (int)rune_count(s, n);
+    int width = p->f.wid - (int)fc_utf8_count(s, n);
     if (!p->f.minus) {
         write_padding(p, width);
         ht_sb_put(p->buf, s, n);
@@ -247,7 +188,7 @@ static void fmt_unicode(pp *p, uint64_t u)
     int prec = 4;
     if (p->f.prec_present && p->f.prec > 4) prec = p->f.prec > 60 ? 60 : p->f.prec;
     size_t i = sizeof buf;
-    if (p->f.sharp && u <= 0x10FFFF && ht_is_print((uint32_t)u)) {
+    if (p->f.sharp && u <= 0x10FFFF && fc_u_is_print((uint32_t)u)) {
         buf[--i] = '\'';
         ht_sb tmp;
         char rb[4];
@@ -394,7 +335,7 @@ static size_t truncate_len(pp *p, const char *s, size_t n)
     for (size_t i = 0; i < n;) {
         if (--k < 0) return i;
         uint32_t r;
-        i += (size_t)dec_rune((const unsigned char *)s + i, n - i, &r);
+        i += (size_t)fc_utf8_decode(s + i, n - i, &r);
     }
     return n;
 }
@@ -933,7 +874,7 @@ void ht_fmt_sprintf(const char *fmt, size_t end, int argc, const ht_val *argv_in
             break;
         }
         uint32_t verb;
-        int w = ht_utf8_decode(fmt + i, end - i, &verb);
+        int w = fc_utf8_decode(fmt + i, end - i, &verb);
         i += (size_t)w;
         if (verb == '%') {
             ht_sb_putc(out, '%');

@@ -250,8 +250,8 @@ static int fn_js(ht_ctx *cx, int argc, ht_val *argv, ht_val *out)
             continue;
         }
         uint32_t r;
-        int w = ht_utf8_decode(s.v.s + i, s.n - i, &r);
-        if (ht_is_print(r)) ht_sb_put(&sb, s.v.s + i, (size_t)w);
+        int w = fc_utf8_decode(s.v.s + i, s.n - i, &r);
+        if (fc_u_is_print(r)) ht_sb_put(&sb, s.v.s + i, (size_t)w);
         else ht_sb_printf(&sb, "\\u%04X", r);
         i += (uint32_t)w;
     }

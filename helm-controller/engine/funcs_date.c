@@ -1010,8 +1010,8 @@ static int as_duration(ht_ctx *cx, ht_val v, int64_t *d)
     case HT_DURATION: *d = v.v.i; return 0;
     case HT_STRING: {
         size_t st = 0, en = v.n;
-        while (st < en && ht_u_is_space((unsigned char)v.v.s[st])) st++;
-        while (en > st && ht_u_is_space((unsigned char)v.v.s[en - 1])) en--;
+        while (st < en && fc_u_is_space((unsigned char)v.v.s[st])) st++;
+        while (en > st && fc_u_is_space((unsigned char)v.v.s[en - 1])) en--;
         if (st == en) return ht_errf(cx, "empty duration");
         char buf[128];
         snprintf(buf, sizeof buf, "%.*s", (int)(en - st), v.v.s + st);

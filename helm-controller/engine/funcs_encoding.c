@@ -59,7 +59,7 @@ static void json_string(ht_sb *sb, const char *s, size_t n, bool html)
             continue;
         }
         uint32_t r;
-        int w = ht_utf8_decode(s + i, n - i, &r);
+        int w = fc_utf8_decode(s + i, n - i, &r);
         if (r == 0xFFFD && w == 1) {
             ht_sb_put(sb, s + start, i - start);
             ht_sb_puts(sb, "\\ufffd");
@@ -212,7 +212,7 @@ static int jerr(jdec *d, const char *context)
     unsigned char c = (unsigned char)d->s[d->i];
     if (c >= 0x80) {
         uint32_t r;
-        ht_utf8_decode(d->s + d->i, d->n - d->i, &r);
+        fc_utf8_decode(d->s + d->i, d->n - d->i, &r);
         ht_sb sb;
         ht_sb_init(&sb, d->cx);
         ht_sb_putc(&sb, '\'');
@@ -309,7 +309,7 @@ static int jstring(jdec *d, ht_val *out)
             continue;
         }
         uint32_t r;
-        int w = ht_utf8_decode(d->s + d->i, d->n - d->i, &r);
+        int w = fc_utf8_decode(d->s + d->i, d->n - d->i, &r);
         if (r == 0xFFFD && w == 1) ht_sb_rune(&sb, 0xFFFD);
         else ht_sb_put(&sb, d->s + d->i, (size_t)w);
         d->i += (size_t)w;

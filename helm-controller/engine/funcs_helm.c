@@ -201,7 +201,7 @@ static bool glob_match(const char *p, size_t pn, const char *s, size_t sn, int d
         if (c == '?') {
             if (s[si] == '/') return false;
             uint32_t r;
-            si += (size_t)ht_utf8_decode(s + si, sn - si, &r);
+            si += (size_t)fc_utf8_decode(s + si, sn - si, &r);
             pi++;
             continue;
         }
@@ -210,16 +210,16 @@ static bool glob_match(const char *p, size_t pn, const char *s, size_t sn, int d
             bool neg = k < pn && (p[k] == '!' || p[k] == '^');
             if (neg) k++;
             uint32_t r;
-            int w = ht_utf8_decode(s + si, sn - si, &r);
+            int w = fc_utf8_decode(s + si, sn - si, &r);
             bool hit = false;
             size_t start = k;
             while (k < pn && (p[k] != ']' || k == start)) {
                 uint32_t lo, hi;
-                k += (size_t)ht_utf8_decode(p + k, pn - k, &lo);
+                k += (size_t)fc_utf8_decode(p + k, pn - k, &lo);
                 hi = lo;
                 if (k + 1 < pn && p[k] == '-' && p[k + 1] != ']') {
                     k++;
-                    k += (size_t)ht_utf8_decode(p + k, pn - k, &hi);
+                    k += (size_t)fc_utf8_decode(p + k, pn - k, &hi);
                 }
                 if (r >= lo && r <= hi) hit = true;
             }

@@ -6,7 +6,7 @@
  * non-must variants.
  */
 #include "ht_internal.h"
-#include "regex.h"
+#include "fc/regex.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +14,13 @@
 #define FN(name) static int name(ht_ctx *cx, int argc, ht_val *argv, ht_val *out)
 #define UNUSED_ARGS (void)cx, (void)argc, (void)argv
 
-static void regex_free_cb(void *p) { ht_regex_free(p); }
+static void regex_free_cb(void *p) { fc_regex_free(p); }
 
 /* compile; must=false formats Go's MustCompile panic */
-static ht_regex *compile(ht_ctx *cx, ht_val pat, bool must)
+static fc_regex *compile(ht_ctx *cx, ht_val pat, bool must)
 {
     char err[512];
-    ht_regex *re = ht_regex_compile(pat.v.s, pat.n, err, sizeof err);
+    fc_regex *re = fc_regex_compile(pat.v.s, pat.n, err, sizeof err);
     if (re) {
         ht_cleanup_push(cx, regex_free_cb, re);
         return re;
@@ -58,21 +58,21 @@ typedef struct {
 /* Go's allMatches: calls fn for each match, up to n (n < 0: all) */
 typedef void (*match_fn)(void *ud, const int *caps);
 
-static void all_matches(ht_ctx *cx, ht_regex *re, ht_val s, int64_t n, match_fn fn, void *ud)
+static void all_matches(ht_ctx *cx, fc_regex *re, ht_val s, int64_t n, match_fn fn, void *ud)
 {
-    int nslots = 2 * (ht_regex_ncap(re) + 1);
+    int nslots = 2 * (fc_regex_ncap(re) + 1);
     int *caps = ht_cx_alloc(cx, (size_t)nslots * sizeof *caps);
     if (n < 0) n = (int64_t)s.n + 1;
     size_t pos = 0;
     int64_t prev_end = -1, i = 0;
     while (i < n && pos <= s.n) {
-        if (!ht_regex_exec(re, s.v.s, s.n, pos, caps)) break;
+        if (!fc_regex_exec(re, s.v.s, s.n, pos, caps)) break;
         bool accept = true;
         if ((size_t)caps[1] == pos) {
             if (caps[0] == prev_end) accept = false;
             if (pos < s.n) {
                 uint32_t r;
-                pos += (size_t)ht_utf8_decode(s.v.s + pos, s.n - pos, &r);
+                pos += (size_t)fc_utf8_decode(s.v.s + pos, s.n - pos, &r);
             } else {
                 pos = s.n + 1;
             }
@@ -101,14 +101,14 @@ static void collect_str(void *ud, const int *caps)
 FN(fn_regex_match)
 {
     UNUSED_ARGS;
-    ht_regex *re = compile(cx, argv[0], true);
+    fc_regex *re = compile(cx, argv[0], true);
     if (!re) {
         ht_err_clear(cx);
         *out = ht_bool(false);
         return 0;
     }
-    int *caps = ht_cx_alloc(cx, (size_t)(2 * (ht_regex_ncap(re) + 1)) * sizeof(int));
-    *out = ht_bool(ht_regex_exec(re, argv[1].v.s, argv[1].n, 0, caps));
+    int *caps = ht_cx_alloc(cx, (size_t)(2 * (fc_regex_ncap(re) + 1)) * sizeof(int));
+    *out = ht_bool(fc_regex_exec(re, argv[1].v.s, argv[1].n, 0, caps));
     done(cx);
     return 0;
 }
@@ -116,17 +116,17 @@ FN(fn_regex_match)
 FN(fn_must_regex_match)
 {
     UNUSED_ARGS;
-    ht_regex *re = compile(cx, argv[0], true);
+    fc_regex *re = compile(cx, argv[0], true);
     if (!re) return -1;
-    int *caps = ht_cx_alloc(cx, (size_t)(2 * (ht_regex_ncap(re) + 1)) * sizeof(int));
-    *out = ht_bool(ht_regex_exec(re, argv[1].v.s, argv[1].n, 0, caps));
+    int *caps = ht_cx_alloc(cx, (size_t)(2 * (fc_regex_ncap(re) + 1)) * sizeof(int));
+    *out = ht_bool(fc_regex_exec(re, argv[1].v.s, argv[1].n, 0, caps));
     done(cx);
     return 0;
 }
 
 static int find_all(ht_ctx *cx, ht_val *argv, ht_val *out, bool must)
 {
-    ht_regex *re = compile(cx, argv[0], must);
+    fc_regex *re = compile(cx, argv[0], must);
     if (!re) {
         if (must) {
             /* mustRegexFindAll returns []string{} with the error */
@@ -160,10 +160,10 @@ FN(fn_must_regex_find_all)
 
 static int find_one(ht_ctx *cx, ht_val *argv, ht_val *out, bool must)
 {
-    ht_regex *re = compile(cx, argv[0], must);
+    fc_regex *re = compile(cx, argv[0], must);
     if (!re) return -1;
-    int *caps = ht_cx_alloc(cx, (size_t)(2 * (ht_regex_ncap(re) + 1)) * sizeof(int));
-    if (ht_regex_exec(re, argv[1].v.s, argv[1].n, 0, caps)) *out = ht_str(cx, argv[1].v.s + caps[0], (size_t)(caps[1] - caps[0]));
+    int *caps = ht_cx_alloc(cx, (size_t)(2 * (fc_regex_ncap(re) + 1)) * sizeof(int));
+    if (fc_regex_exec(re, argv[1].v.s, argv[1].n, 0, caps)) *out = ht_str(cx, argv[1].v.s + caps[0], (size_t)(caps[1] - caps[0]));
     else *out = ht_str_static("", 0);
     done(cx);
     return 0;
@@ -182,11 +182,11 @@ FN(fn_must_regex_find)
 }
 
 /* Go's Regexp.expand for ReplaceAllString */
-static void expand(ht_sb *sb, ht_regex *re, ht_val tpl, ht_val src, const int *caps)
+static void expand(ht_sb *sb, fc_regex *re, ht_val tpl, ht_val src, const int *caps)
 {
     const char *t = tpl.v.s;
     size_t n = tpl.n, i = 0;
-    int ncap = ht_regex_ncap(re);
+    int ncap = fc_regex_ncap(re);
     while (i < n) {
         const char *d = memchr(t + i, '$', n - i);
         if (!d) break;
@@ -235,7 +235,7 @@ static void expand(ht_sb *sb, ht_regex *re, ht_val tpl, ht_val src, const int *c
             for (size_t q = 0; q < nl && num < 100000; q++) num = num * 10 + (name[q] - '0');
         } else {
             for (int g = 1; g <= ncap; g++) {
-                const char *gn = ht_regex_name(re, g);
+                const char *gn = fc_regex_name(re, g);
                 if (gn && strlen(gn) == nl && memcmp(gn, name, nl) == 0) {
                     num = g;
                     break;
@@ -249,15 +249,15 @@ static void expand(ht_sb *sb, ht_regex *re, ht_val tpl, ht_val src, const int *c
 
 static int replace_all(ht_ctx *cx, ht_val *argv, ht_val *out, bool must, bool literal)
 {
-    ht_regex *re = compile(cx, argv[0], must);
+    fc_regex *re = compile(cx, argv[0], must);
     if (!re) return -1;
     ht_val src = argv[1], repl = argv[2];
-    int *caps = ht_cx_alloc(cx, (size_t)(2 * (ht_regex_ncap(re) + 1)) * sizeof(int));
+    int *caps = ht_cx_alloc(cx, (size_t)(2 * (fc_regex_ncap(re) + 1)) * sizeof(int));
     ht_sb sb;
     ht_sb_init(&sb, cx);
     size_t last = 0, search = 0;
     while (search <= src.n) {
-        if (!ht_regex_exec(re, src.v.s, src.n, search, caps)) break;
+        if (!fc_regex_exec(re, src.v.s, src.n, search, caps)) break;
         ht_sb_put(&sb, src.v.s + last, (size_t)caps[0] - last);
         if ((size_t)caps[1] > last || caps[0] == 0) {
             if (literal) ht_sb_put(&sb, repl.v.s, repl.n);
@@ -267,7 +267,7 @@ static int replace_all(ht_ctx *cx, ht_val *argv, ht_val *out, bool must, bool li
         size_t width = 0;
         if (search < src.n) {
             uint32_t r;
-            width = (size_t)ht_utf8_decode(src.v.s + search, src.n - search, &r);
+            width = (size_t)fc_utf8_decode(src.v.s + search, src.n - search, &r);
         }
         if (search + width > (size_t)caps[1]) search += width;
         else if (search + 1 > (size_t)caps[1]) search++;
@@ -325,7 +325,7 @@ static void collect_idx(void *ud, const int *caps)
 
 static int split(ht_ctx *cx, ht_val *argv, ht_val *out, bool must)
 {
-    ht_regex *re = compile(cx, argv[0], must);
+    fc_regex *re = compile(cx, argv[0], must);
     if (!re) return -1;
     ht_val s = argv[1];
     int64_t n = argv[2].v.i;

@@ -24,7 +24,7 @@ static uint32_t *runes_of(ht_ctx *cx, const char *s, size_t n, size_t *count)
     uint32_t *r = ht_cx_alloc(cx, (n + 1) * sizeof *r);
     size_t k = 0;
     for (size_t i = 0; i < n;) {
-        int w = ht_utf8_decode(s + i, n - i, &r[k++]);
+        int w = fc_utf8_decode(s + i, n - i, &r[k++]);
         i += (size_t)w;
     }
     *count = k;
@@ -47,7 +47,7 @@ static ht_val map_runes(ht_ctx *cx, ht_val s, rune_map f)
     ht_sb_init(&sb, cx);
     for (uint32_t i = 0; i < s.n;) {
         uint32_t r;
-        int w = ht_utf8_decode(s.v.s + i, s.n - i, &r);
+        int w = fc_utf8_decode(s.v.s + i, s.n - i, &r);
         if (w == 1 && r == 0xFFFD && (unsigned char)s.v.s[i] >= 0x80) ht_sb_rune(&sb, 0xFFFD);
         else ht_sb_rune(&sb, f(r));
         i += (uint32_t)w;
@@ -65,14 +65,14 @@ FN(fn_hello)
 FN(fn_upper)
 {
     UNUSED_ARGS;
-    *out = map_runes(cx, argv[0], ht_u_upper);
+    *out = map_runes(cx, argv[0], fc_u_upper);
     return 0;
 }
 
 FN(fn_lower)
 {
     UNUSED_ARGS;
-    *out = map_runes(cx, argv[0], ht_u_lower);
+    *out = map_runes(cx, argv[0], fc_u_lower);
     return 0;
 }
 
@@ -83,8 +83,8 @@ static bool title_sep(uint32_t r)
         if ((r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || r == '_') return false;
         return true;
     }
-    if (ht_u_is_letter(r) || ht_u_is_digit(r)) return false;
-    return ht_u_is_space(r);
+    if (fc_u_is_letter(r) || fc_u_is_digit(r)) return false;
+    return fc_u_is_space(r);
 }
 
 FN(fn_title)
@@ -96,8 +96,8 @@ FN(fn_title)
     uint32_t prev = ' ';
     for (uint32_t i = 0; i < s.n;) {
         uint32_t r;
-        int w = ht_utf8_decode(s.v.s + i, s.n - i, &r);
-        ht_sb_rune(&sb, title_sep(prev) ? ht_u_title(r) : r);
+        int w = fc_utf8_decode(s.v.s + i, s.n - i, &r);
+        ht_sb_rune(&sb, title_sep(prev) ? fc_u_title(r) : r);
         prev = r;
         i += (uint32_t)w;
     }
@@ -113,9 +113,9 @@ FN(fn_untitle)
     uint32_t *r = runes_of(cx, s.v.s, s.n, &n);
     bool next = true;
     for (size_t i = 0; i < n; i++) {
-        if (ht_u_is_space(r[i])) next = true;
+        if (fc_u_is_space(r[i])) next = true;
         else if (next) {
-            r[i] = ht_u_lower(r[i]);
+            r[i] = fc_u_lower(r[i]);
             next = false;
         }
     }
@@ -136,14 +136,14 @@ FN(fn_swapcase)
     bool ws = true;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = r[i];
-        if (ht_u_is_upper(c) || ht_u_is_title(c)) {
-            r[i] = ht_u_lower(c);
+        if (fc_u_is_upper(c) || fc_u_is_title(c)) {
+            r[i] = fc_u_lower(c);
             ws = false;
-        } else if (ht_u_is_lower(c)) {
-            r[i] = ws ? ht_u_title(c) : ht_u_upper(c);
+        } else if (fc_u_is_lower(c)) {
+            r[i] = ws ? fc_u_title(c) : fc_u_upper(c);
             ws = false;
         } else {
-            ws = ht_u_is_space(c);
+            ws = fc_u_is_space(c);
         }
     }
     *out = runes_val(cx, r, n);
@@ -154,7 +154,7 @@ static bool in_cutset(uint32_t r, ht_val cut)
 {
     for (uint32_t i = 0; i < cut.n;) {
         uint32_t c;
-        int w = ht_utf8_decode(cut.v.s + i, cut.n - i, &c);
+        int w = fc_utf8_decode(cut.v.s + i, cut.n - i, &c);
         if (c == r) return true;
         i += (uint32_t)w;
     }
@@ -166,20 +166,20 @@ static ht_val trim_func(ht_ctx *cx, ht_val s, ht_val *cut, bool left, bool right
     size_t st = 0, en = s.n;
     while (left && st < en) {
         uint32_t r;
-        int w = ht_utf8_decode(s.v.s + st, en - st, &r);
-        if (!(cut ? in_cutset(r, *cut) : ht_u_is_space(r))) break;
+        int w = fc_utf8_decode(s.v.s + st, en - st, &r);
+        if (!(cut ? in_cutset(r, *cut) : fc_u_is_space(r))) break;
         st += (size_t)w;
     }
     while (right && en > st) {
         size_t p = en - 1;
         while (p > st && ((unsigned char)s.v.s[p] & 0xC0) == 0x80 && en - p < 4) p--;
         uint32_t r;
-        int w = ht_utf8_decode(s.v.s + p, en - p, &r);
+        int w = fc_utf8_decode(s.v.s + p, en - p, &r);
         if ((size_t)w != en - p) {
             p = en - 1;
             r = 0xFFFD;
         }
-        if (!(cut ? in_cutset(r, *cut) : ht_u_is_space(r))) break;
+        if (!(cut ? in_cutset(r, *cut) : fc_u_is_space(r))) break;
         en = p;
     }
     return ht_str(cx, s.v.s + st, en - st);
@@ -254,7 +254,7 @@ FN(fn_initials)
     bool gap = true;
     for (uint32_t i = 0; i < s.n; i++) {
         unsigned char c = (unsigned char)s.v.s[i];
-        if (ht_u_is_space(c)) gap = true;
+        if (fc_u_is_space(c)) gap = true;
         else if (gap) {
             ht_sb_rune(&sb, c);
             gap = false;
@@ -498,7 +498,7 @@ ht_val ht_replace_all(ht_ctx *cx, ht_val src, ht_val old, ht_val new_)
         ht_sb_put(&sb, new_.v.s, new_.n);
         for (uint32_t i = 0; i < src.n;) {
             uint32_t r;
-            int w = ht_utf8_decode(src.v.s + i, src.n - i, &r);
+            int w = fc_utf8_decode(src.v.s + i, src.n - i, &r);
             ht_sb_put(&sb, src.v.s + i, (size_t)w);
             ht_sb_put(&sb, new_.v.s, new_.n);
             i += (uint32_t)w;
@@ -564,7 +564,7 @@ static ht_val *split_parts(ht_ctx *cx, ht_val s, ht_val sep, int64_t n, uint32_t
         /* explode into runes */
         for (uint32_t i = 0; i < s.n;) {
             uint32_t r;
-            int w = ht_utf8_decode(s.v.s + i, s.n - i, &r);
+            int w = fc_utf8_decode(s.v.s + i, s.n - i, &r);
             if (n > 0 && (int64_t)k == n - 1) {
                 ADD(s.v.s + i, s.n - i);
                 break;
@@ -751,11 +751,11 @@ FN(fn_wrap_with)
 
 /* --------------------------------------------------------- xstrings */
 
-static bool is_connector(uint32_t r) { return r == '-' || r == '_' || ht_u_is_space(r); }
+static bool is_connector(uint32_t r) { return r == '-' || r == '_' || fc_u_is_space(r); }
 
 static bool is_alphabet(uint32_t r)
 {
-    if (!ht_u_is_letter(r)) return false;
+    if (!fc_u_is_letter(r)) return false;
     if (r < 0x4E00) return true;
     if (r >= 0x4E00 && r <= 0x9FCC) return false;
     if (r >= 0x3400 && r <= 0x4D85) return false;
@@ -778,11 +778,11 @@ FN(fn_camelcase)
     int size = 0;
     uint32_t i = 0;
     while (i < str.n) {
-        size = ht_utf8_decode(str.v.s + i, str.n - i, &r0);
+        size = fc_utf8_decode(str.v.s + i, str.n - i, &r0);
         i += (uint32_t)size;
         if (!is_connector(r0)) {
-            first_upper = ht_u_is_upper(r0);
-            r0 = ht_u_upper(r0);
+            first_upper = fc_u_is_upper(r0);
+            r0 = fc_u_upper(r0);
             break;
         }
         ht_sb_rune(&sb, r0);
@@ -794,18 +794,18 @@ FN(fn_camelcase)
     }
     while (i < str.n) {
         r1 = r0;
-        size = ht_utf8_decode(str.v.s + i, str.n - i, &r0);
+        size = fc_utf8_decode(str.v.s + i, str.n - i, &r0);
         i += (uint32_t)size;
         if (is_connector(r0) && is_connector(r1)) {
             ht_sb_rune(&sb, r1);
             continue;
         }
         if (is_connector(r1)) {
-            first_upper = ht_u_is_upper(r0);
-            r0 = ht_u_upper(r0);
+            first_upper = fc_u_is_upper(r0);
+            r0 = fc_u_upper(r0);
         } else {
             if (first_upper) {
-                if (ht_u_is_upper(r0)) r0 = ht_u_lower(r0);
+                if (fc_u_is_upper(r0)) r0 = fc_u_lower(r0);
                 else first_upper = false;
             }
             ht_sb_rune(&sb, r1);
@@ -824,7 +824,7 @@ static uint32_t next_valid_rune(const char *s, size_t n, uint32_t prev, int *siz
     size_t i = 0;
     while (i < n) {
         uint32_t r;
-        int w = ht_utf8_decode(s + i, n - i, &r);
+        int w = fc_utf8_decode(s + i, n - i, &r);
         *size += w;
         if (!(r == 0xFFFD && w == 1)) return r;
         i += (size_t)w;
@@ -859,27 +859,27 @@ static int next_word(const char *str, size_t n, size_t *wordlen)
             offset += (size_t)size;
             ADV();
         }
-    } else if (ht_u_is_punct(r)) {
+    } else if (fc_u_is_punct(r)) {
         wt = W_PUNCT;
         ADV();
         while (rn > 0) {
             r = next_valid_rune(rem, rn, r, &size);
-            if (!ht_u_is_punct(r)) break;
+            if (!fc_u_is_punct(r)) break;
             offset += (size_t)size;
             ADV();
         }
-    } else if (ht_u_is_upper(r)) {
+    } else if (fc_u_is_upper(r)) {
         wt = W_UPPER;
         ADV();
         if (rn > 0) {
             r = next_valid_rune(rem, rn, r, &size);
-            if (ht_u_is_upper(r)) {
+            if (fc_u_is_upper(r)) {
                 int prev = size;
                 offset += (size_t)size;
                 ADV();
                 while (rn > 0) {
                     r = next_valid_rune(rem, rn, r, &size);
-                    if (!ht_u_is_upper(r)) break;
+                    if (!fc_u_is_upper(r)) break;
                     prev = size;
                     offset += (size_t)size;
                     ADV();
@@ -890,7 +890,7 @@ static int next_word(const char *str, size_t n, size_t *wordlen)
                 ADV();
                 while (rn > 0) {
                     r = next_valid_rune(rem, rn, r, &size);
-                    if (!is_alphabet(r) || ht_u_is_upper(r)) break;
+                    if (!is_alphabet(r) || fc_u_is_upper(r)) break;
                     offset += (size_t)size;
                     ADV();
                 }
@@ -901,16 +901,16 @@ static int next_word(const char *str, size_t n, size_t *wordlen)
         ADV();
         while (rn > 0) {
             r = next_valid_rune(rem, rn, r, &size);
-            if (!is_alphabet(r) || ht_u_is_upper(r)) break;
+            if (!is_alphabet(r) || fc_u_is_upper(r)) break;
             offset += (size_t)size;
             ADV();
         }
-    } else if (ht_u_is_number(r)) {
+    } else if (fc_u_is_number(r)) {
         wt = W_NUMBER;
         ADV();
         while (rn > 0) {
             r = next_valid_rune(rem, rn, r, &size);
-            if (!ht_u_is_number(r)) break;
+            if (!fc_u_is_number(r)) break;
             offset += (size_t)size;
             ADV();
         }
@@ -919,7 +919,7 @@ static int next_word(const char *str, size_t n, size_t *wordlen)
         ADV();
         while (rn > 0) {
             r = next_valid_rune(rem, rn, r, &size);
-            if (size == 0 || is_connector(r) || is_alphabet(r) || ht_u_is_number(r) || ht_u_is_punct(r)) break;
+            if (size == 0 || is_connector(r) || is_alphabet(r) || fc_u_is_number(r) || fc_u_is_punct(r)) break;
             offset += (size_t)size;
             ADV();
         }
@@ -937,10 +937,10 @@ static void to_lower_word(ht_sb *sb, int wt, const char *s, size_t n, uint32_t c
     }
     for (size_t i = 0; i < n;) {
         uint32_t r;
-        int w = ht_utf8_decode(s + i, n - i, &r);
+        int w = fc_utf8_decode(s + i, n - i, &r);
         i += (size_t)w;
         if (is_connector(r)) ht_sb_rune(sb, connector);
-        else if (ht_u_is_upper(r)) ht_sb_rune(sb, ht_u_lower(r));
+        else if (fc_u_is_upper(r)) ht_sb_rune(sb, fc_u_lower(r));
         else ht_sb_rune(sb, r);
     }
 }
@@ -1053,7 +1053,7 @@ static ht_val crypto_random(ht_ctx *cx, int64_t count, int start, int end, bool 
     while (c != 0) {
         c--;
         uint32_t ch = (uint32_t)(ht_rand_below((uint64_t)(end - start)) + (uint64_t)start);
-        bool ok = (letters && ht_u_is_letter(ch)) || (numbers && ht_u_is_digit(ch)) || (!letters && !numbers);
+        bool ok = (letters && fc_u_is_letter(ch)) || (numbers && fc_u_is_digit(ch)) || (!letters && !numbers);
         if (ok) buf[c] = ch;
         else c++;
     }

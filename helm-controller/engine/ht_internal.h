@@ -13,6 +13,7 @@
  */
 #ifndef HT_INTERNAL_H
 #define HT_INTERNAL_H
+#include "fc/unicode.h"
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -377,22 +378,7 @@ char *ht_cx_strndup(ht_ctx *cx, const char *s, size_t n);
 bool ht_parse_int(const char *s, size_t n, int base, int64_t *out);
 bool ht_parse_float(const char *s, size_t n, double *out);
 int64_t ht_f2i(double f); /* Go's int64(float64) on amd64 */
-/* utf-8 helpers (fmt.c) */
-int ht_utf8_decode(const char *s, size_t n, uint32_t *r);
-size_t ht_utf8_count(const char *s, size_t n);
-bool ht_is_print(uint32_t r);
-/* unicode helpers (unicode.c) */
-bool ht_u_is_space(uint32_t r);
-bool ht_u_is_upper(uint32_t r);
-bool ht_u_is_lower(uint32_t r);
-bool ht_u_is_letter(uint32_t r);
-bool ht_u_is_digit(uint32_t r);
-bool ht_u_is_number(uint32_t r);
-bool ht_u_is_punct(uint32_t r);
-bool ht_u_is_title(uint32_t r);
-uint32_t ht_u_upper(uint32_t r);
-uint32_t ht_u_lower(uint32_t r);
-uint32_t ht_u_title(uint32_t r);
+/* UTF-8 and Unicode classes: fc/unicode.h (libcommon) */
 /* uniform random integer in [0, n) from OpenSSL's CSPRNG (funcs_crypto.c) */
 uint64_t ht_rand_below(uint64_t n);
 /* time helpers (funcs_date.c) */

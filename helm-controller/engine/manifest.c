@@ -12,7 +12,7 @@
 #include "render_int.h"
 #include "fc/err.h"
 #include "fc/yaml.h"
-#include "regex.h"
+#include "fc/regex.h"
 #include "fc/yaml.h"
 #include <strings.h>
 #include <yaml.h>
@@ -101,8 +101,8 @@ static size_t trim_left_space(const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         uint32_t r;
-        int w = ht_utf8_decode(s + i, n - i, &r);
-        if (!ht_u_is_space(r)) break;
+        int w = fc_utf8_decode(s + i, n - i, &r);
+        if (!fc_u_is_space(r)) break;
         i += (size_t)w;
     }
     return i;
@@ -483,8 +483,8 @@ static char **split_policies(const char *s, size_t *n)
     for (const char *p = s;; p++) {
         if (*p == ',' || !*p) {
             const char *a = st, *b = p;
-            while (a < b && ht_u_is_space((unsigned char)*a)) a++;
-            while (b > a && ht_u_is_space((unsigned char)b[-1])) b--;
+            while (a < b && fc_u_is_space((unsigned char)*a)) a++;
+            while (b > a && fc_u_is_space((unsigned char)b[-1])) b--;
             char *v = strndup(a, (size_t)(b - a));
             for (char *c = v; *c; c++)
                 if (*c >= 'A' && *c <= 'Z') *c = (char)(*c + 32);
@@ -601,7 +601,7 @@ static void split_file(const char *path, ht_val c, pieces *out)
             if (caps[0] == prev_end) accept = false;
             if (pos < sn) {
                 uint32_t r;
-                pos += (size_t)ht_utf8_decode(s + pos, sn - pos, &r);
+                pos += (size_t)fc_utf8_decode(s + pos, sn - pos, &r);
             } else {
                 pos = sn + 1;
             }

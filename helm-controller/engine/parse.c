@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ht_utf8_decode(const char *s, size_t n, uint32_t *r); /* fmt.c */
-bool ht_is_print(uint32_t r);
 
 /* ---------------------------------------------------------------- lexer */
 
@@ -67,7 +65,7 @@ static uint32_t lnext(lexer *l)
         return EOFR;
     }
     uint32_t r;
-    int w = ht_utf8_decode(l->input + l->pos, l->len - l->pos, &r);
+    int w = fc_utf8_decode(l->input + l->pos, l->len - l->pos, &r);
     l->pos += (size_t)w;
     l->lastw = w;
     l->lastr = r;
@@ -161,7 +159,7 @@ static void sharp_u(uint32_t r, char *out, size_t n)
         return;
     }
     int k = snprintf(out, n, "U+%04X", r);
-    if (ht_is_print(r) && k > 0 && (size_t)k + 8 < n) {
+    if (fc_u_is_print(r) && k > 0 && (size_t)k + 8 < n) {
         char enc[5] = {0};
         if (r < 0x80) enc[0] = (char)r;
         else if (r < 0x800) { enc[0] = (char)(0xC0 | (r >> 6)); enc[1] = (char)(0x80 | (r & 0x3F)); }
@@ -349,7 +347,7 @@ static bool lex_inside_action(lexer *l)
         lbackup(l);
         GOTO(lex_identifier);
     }
-    if (r <= 0x7F && ht_is_print(r)) return emit(l, I_CHAR);
+    if (r <= 0x7F && fc_u_is_print(r)) return emit(l, I_CHAR);
     char u[32];
     sharp_u(r, u, sizeof u);
     return lerrorf(l, "unrecognized character in action: %s", u);
@@ -696,7 +694,7 @@ static void item_string(item t, char *out, size_t n)
             size_t runes = 0, i = 0;
             while (i < t.len && runes < 10) {
                 uint32_t r;
-                i += (size_t)ht_utf8_decode(t.val + i, t.len - i, &r);
+                i += (size_t)fc_utf8_decode(t.val + i, t.len - i, &r);
                 runes++;
             }
             lim = i;
@@ -705,7 +703,7 @@ static void item_string(item t, char *out, size_t n)
         if (j < n) out[j++] = '"';
         for (size_t i = 0; i < lim && j + 12 < n;) {
             uint32_t r;
-            int w = ht_utf8_decode(t.val + i, lim - i, &r);
+            int w = fc_utf8_decode(t.val + i, lim - i, &r);
             if (w == 1 && r == 0xFFFD) {
                 j += (size_t)snprintf(out + j, n - j, "\\x%02x", (unsigned char)t.val[i]);
                 i++;
@@ -717,7 +715,7 @@ static void item_string(item t, char *out, size_t n)
             else if (r == '\t') { out[j++] = '\\'; out[j++] = 't'; }
             else if (r == '\r') { out[j++] = '\\'; out[j++] = 'r'; }
             else if (r < 0x20 || r == 0x7F) j += (size_t)snprintf(out + j, n - j, "\\x%02x", r);
-            else if (!ht_is_print(r)) j += (size_t)snprintf(out + j, n - j, r < 0x10000 ? "\\u%04x" : "\\U%08x", r);
+            else if (!fc_u_is_print(r)) j += (size_t)snprintf(out + j, n - j, r < 0x10000 ? "\\u%04x" : "\\U%08x", r);
             else { memcpy(out + j, t.val + i - (size_t)w, (size_t)w); j += (size_t)w; }
         }
         if (j < n) out[j++] = '"';
@@ -1340,7 +1338,7 @@ static bool unquote(parser *p, const char *s, size_t n, const char **out, size_t
         if (c == '\n') return false;
         if (c != '\\') {
             uint32_t r;
-            int w = ht_utf8_decode(b + i, bn - i, &r);
+            int w = fc_utf8_decode(b + i, bn - i, &r);
             ht_sb_put(&sb, b + i, (size_t)w);
             i += (size_t)w;
             runes++;

@@ -123,7 +123,7 @@ static int user_values(ht_ctx *cx, const ht_values *uv, ht_val *out)
             if (mode == HT_SET_JSON) {
                 /* a whole JSON object is merged like a values file */
                 size_t st = 0;
-                while (st < s->len && ht_u_is_space((unsigned char)s->text[st])) st++;
+                while (st < s->len && fc_u_is_space((unsigned char)s->text[st])) st++;
                 if (st < s->len && s->text[st] == '{') {
                     ht_val m;
                     if (ht_json_decode(cx, s->text, s->len, &m) || m.k != HT_MAP)
@@ -536,8 +536,8 @@ static void exec_error(ht_ctx *cx, const char *filename)
     free(ts);
     ht_val v = ht_sb_val(&sb);
     size_t st = 0, en = v.n;
-    while (st < en && ht_u_is_space((unsigned char)v.v.s[st])) st++;
-    while (en > st && ht_u_is_space((unsigned char)v.v.s[en - 1])) en--;
+    while (st < en && fc_u_is_space((unsigned char)v.v.s[st])) st++;
+    while (en > st && fc_u_is_space((unsigned char)v.v.s[en - 1])) en--;
     ht_err_set_chain(cx, strndup(v.v.s + st, en - st), false, false);
 }
 
@@ -923,17 +923,17 @@ char *ht_release_template_output(const ht_release *r, bool include_crds, bool sk
     size_t st = 0, en = b.len;
     while (st < en) {
         uint32_t cp;
-        int w = ht_utf8_decode(s + st, en - st, &cp);
-        if (!ht_u_is_space(cp)) break;
+        int w = fc_utf8_decode(s + st, en - st, &cp);
+        if (!fc_u_is_space(cp)) break;
         st += (size_t)w;
     }
     while (en > st) {
         size_t p = en - 1;
         while (p > st && ((unsigned char)s[p] & 0xC0) == 0x80 && en - p < 4) p--;
         uint32_t cp;
-        int w = ht_utf8_decode(s + p, en - p, &cp);
+        int w = fc_utf8_decode(s + p, en - p, &cp);
         if ((size_t)w != en - p) cp = (unsigned char)s[en - 1], p = en - 1;
-        if (!ht_u_is_space(cp)) break;
+        if (!fc_u_is_space(cp)) break;
         en = p;
     }
     fc_buf out;

@@ -331,7 +331,7 @@ static void obj_validate(js_vd *vd, ht_val v)
             }
         }
         for (uint32_t k = 0; k < s->npprops; k++) {
-            if (ht_regex_exec(s->pprops[k].re, pname, ents[i]->klen, 0, NULL)) {
+            if (fc_regex_exec(s->pprops[k].re, pname, ents[i]->klen, 0, NULL)) {
                 evaluated = true;
                 add_err(vd, validate_val(vd, s->pprops[k].sch, pv, pname));
             }
@@ -538,10 +538,10 @@ static void str_validate(js_vd *vd, ht_val v)
     ht_ctx *cx = vd->jc->cx;
     bool br = vd->bool_result;
     long long len = -1;
-    if (s->min_length >= 0 || s->max_length >= 0) len = (long long)ht_utf8_count(v.v.s, v.n);
+    if (s->min_length >= 0 || s->max_length >= 0) len = (long long)fc_utf8_count(v.v.s, v.n);
     if (s->min_length >= 0 && len < s->min_length) add_error(vd, br ? NULL : count_msg(cx, "minLength", len, s->min_length));
     if (s->max_length >= 0 && len > s->max_length) add_error(vd, br ? NULL : count_msg(cx, "maxLength", len, s->max_length));
-    if (s->pattern && !ht_regex_exec(s->pattern, v.v.s, v.n, 0, NULL)) {
+    if (s->pattern && !fc_regex_exec(s->pattern, v.v.s, v.n, 0, NULL)) {
         const char *m = NULL;
         if (!br) {
             ht_sb sb;

@@ -1095,20 +1095,20 @@ static const char **str_list(ht_ctx *cx, ht_val v, uint32_t *n)
     return arr;
 }
 
-static ht_regex *compile_regex(js_ctx *jc, const char *src, const char *where)
+static fc_regex *compile_regex(js_ctx *jc, const char *src, const char *where)
 {
     ht_ctx *cx = jc->cx;
     char err[512];
-    ht_regex *re = ht_regex_compile(src, strlen(src), err, sizeof err);
+    fc_regex *re = fc_regex_compile(src, strlen(src), err, sizeof err);
     if (!re) {
         fail(jc, "invalid regex %s at %s: %s", js_gq(cx, src), js_gq(cx, where), err);
         return NULL;
     }
     if (jc->nregex == jc->capregex) {
         uint32_t nc = jc->capregex ? jc->capregex * 2 : 16;
-        ht_regex **nr = realloc(jc->regexes, nc * sizeof *nr);
+        fc_regex **nr = realloc(jc->regexes, nc * sizeof *nr);
         if (!nr) {
-            ht_regex_free(re);
+            fc_regex_free(re);
             fail(jc, "out of memory");
             return NULL;
         }
@@ -1396,7 +1396,7 @@ js_sch *js_compile(js_comp *c, const char *url, const char *frag)
 void js_ctx_cleanup(void *p)
 {
     js_ctx *jc = p;
-    for (uint32_t i = 0; i < jc->nregex; i++) ht_regex_free(jc->regexes[i]);
+    for (uint32_t i = 0; i < jc->nregex; i++) fc_regex_free(jc->regexes[i]);
     free(jc->regexes);
     jc->regexes = NULL;
     jc->nregex = 0;

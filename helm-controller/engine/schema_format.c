@@ -10,7 +10,7 @@
  * inet_pton and a generic message (netip's detailed texts are not ported).
  */
 #include "schema_int.h"
-#include "regex.h"
+#include "fc/regex.h"
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +34,7 @@ static const char *msgf(ht_ctx *cx, const char *fmt, ...)
 static const char *qrune(ht_ctx *cx, const char *s, size_t n, size_t *adv)
 {
     uint32_t r;
-    int l = ht_utf8_decode(s, n, &r);
+    int l = fc_utf8_decode(s, n, &r);
     if (l <= 0) l = 1;
     *adv = (size_t)l;
     ht_sb sb;
@@ -282,7 +282,7 @@ static const char *f_json_pointer(ht_ctx *cx, const char *s, size_t n)
             continue;
         }
         uint32_t ch;
-        int l = ht_utf8_decode(s + i, n - i, &ch);
+        int l = fc_utf8_decode(s + i, n - i, &ch);
         if (l <= 0) l = 1, ch = 0xFFFD;
         if (esc) {
             esc = false;
@@ -708,9 +708,9 @@ static const char *f_semver(ht_ctx *cx, const char *s, size_t n)
 static const char *f_regex(ht_ctx *cx, const char *s, size_t n)
 {
     char err[512];
-    ht_regex *re = ht_regex_compile(s, n, err, sizeof err);
+    fc_regex *re = fc_regex_compile(s, n, err, sizeof err);
     if (!re) return msgf(cx, "%s", err);
-    ht_regex_free(re);
+    fc_regex_free(re);
     return NULL;
 }
 

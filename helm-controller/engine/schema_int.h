@@ -28,7 +28,7 @@ const char *js_metaschema_doc(const char *url);
 /* ---------------------------------------------------- the schema model
  * (schema_compile.c builds it, schema.c validates with it) */
 
-#include "regex.h"
+#include "fc/regex.h"
 
 #define JS_MAX_DEPTH 4000
 
@@ -53,7 +53,7 @@ typedef struct js_named {
 
 typedef struct js_patprop {
     const char *src;
-    ht_regex *re;
+    fc_regex *re;
     js_sch *sch;
 } js_patprop;
 
@@ -114,7 +114,7 @@ struct js_sch {
     ht_val const_val;
     js_num *multiple_of, *maximum, *exclusive_maximum, *minimum, *exclusive_minimum;
     long long min_length, max_length, min_items, max_items, min_props, max_props;
-    ht_regex *pattern;
+    fc_regex *pattern;
     const char *pattern_src;
     bool unique_items;
     const char **required;
@@ -163,7 +163,7 @@ typedef struct js_comp {
 
 struct js_ctx {
     ht_ctx *cx;
-    ht_regex **regexes;
+    fc_regex **regexes;
     uint32_t nregex, capregex;
     js_comp meta; /* compiles metaschemas, asserting formats */
     js_sch *draft_sch[5];

@@ -10,7 +10,7 @@
  * decided exactly as in Go.
  */
 #include "ht_internal.h"
-#include "regex.h"
+#include "fc/regex.h"
 #include "semver.h"
 #include <pthread.h>
 #include <stdio.h>
@@ -21,13 +21,13 @@
 #define OPS "=||!=|>|<|>=|=>|<=|=<|~|~>|\\^"
 #define LOOSE "v?([0-9]+)(\\.[0-9]+)?(\\.[0-9]+)?(-([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?(\\+([0-9A-Za-z\\-]+(\\.[0-9A-Za-z\\-]+)*))?"
 
-static ht_regex *re_loose, *re_constraint, *re_range, *re_find, *re_valid;
+static fc_regex *re_loose, *re_constraint, *re_range, *re_find, *re_valid;
 static pthread_once_t re_once = PTHREAD_ONCE_INIT;
 
-static ht_regex *mkre(const char *p)
+static fc_regex *mkre(const char *p)
 {
     char err[256];
-    ht_regex *r = ht_regex_compile(p, strlen(p), err, sizeof err);
+    fc_regex *r = fc_regex_compile(p, strlen(p), err, sizeof err);
     if (!r) {
         fprintf(stderr, "semver: internal regex failed: %s\n", err);
         abort();
@@ -113,7 +113,7 @@ int ht_semver_parse(const char *s, size_t n, ht_semver *v, char *err, size_t en)
         return -1;
     }
     int caps[20];
-    if (!ht_regex_exec(re_loose, s, n, 0, caps)) {
+    if (!fc_regex_exec(re_loose, s, n, 0, caps)) {
         snprintf(err, en, "invalid semantic version");
         return -1;
     }
@@ -240,7 +240,7 @@ static int parse_cons(const char *c, size_t n, cons *out, char *err, size_t en)
         return 0;
     }
     int caps[32];
-    if (!ht_regex_exec(re_constraint, c, n, 0, caps)) {
+    if (!fc_regex_exec(re_constraint, c, n, 0, caps)) {
         snprintf(err, en, "improper constraint: \"%.*s\"", (int)n, c);
         return -1;
     }
@@ -359,7 +359,7 @@ static char *rewrite_range(const char *s, size_t n)
     mt ms[64];
     int nm = 0;
     while (pos <= n && nm < 64) {
-        if (!ht_regex_exec(re_range, s, n, pos, caps)) break;
+        if (!fc_regex_exec(re_range, s, n, pos, caps)) break;
         if ((size_t)caps[1] == pos && caps[1] == caps[0]) {
             pos++;
             continue;
@@ -426,7 +426,7 @@ int ht_semver_check(const char *constraint, size_t n, const ht_semver *v, bool *
         const char *g = c + st;
         size_t gl = i - st;
         int caps[64];
-        if (!ht_regex_exec(re_valid, g, gl, 0, caps)) {
+        if (!fc_regex_exec(re_valid, g, gl, 0, caps)) {
             snprintf(err, en, "improper constraint: \"%.*s\"", (int)gl, g);
             rc = -1;
             break;
@@ -435,7 +435,7 @@ int ht_semver_check(const char *constraint, size_t n, const ht_semver *v, bool *
         size_t pos = 0;
         int64_t prev_end = -1;
         while (pos <= gl) {
-            if (!ht_regex_exec(re_find, g, gl, pos, caps)) break;
+            if (!fc_regex_exec(re_find, g, gl, pos, caps)) break;
             bool accept = true;
             size_t ms = (size_t)caps[0], me = (size_t)caps[1];
             if (me == pos) {

@@ -34,7 +34,7 @@ static int32_t read_rune(sparser *p, int *w)
         return -1;
     }
     uint32_t r;
-    *w = ht_utf8_decode(p->s + p->i, p->n - p->i, &r);
+    *w = fc_utf8_decode(p->s + p->i, p->n - p->i, &r);
     p->i += (size_t)*w;
     return (int32_t)r;
 }
@@ -157,7 +157,7 @@ static int json_value(sparser *p, ht_val *out)
             *out = ht_nil();
             return 0;
         }
-        if (!ht_u_is_space((uint32_t)r)) {
+        if (!fc_u_is_space((uint32_t)r)) {
             p->i -= (size_t)w;
             break;
         }
@@ -200,7 +200,7 @@ static int json_value(sparser *p, ht_val *out)
         int w;
         int32_t r = read_rune(p, &w);
         if (r < 0 || r == ',') break;
-        if (!ht_u_is_space((uint32_t)r)) {
+        if (!fc_u_is_space((uint32_t)r)) {
             p->i -= (size_t)w;
             *out = v;
             return ht_errf(p->cx, "invalid character '%c' after top-level value", (char)r);

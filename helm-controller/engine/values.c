@@ -404,8 +404,8 @@ static void process_conditions(ht_ctx *cx, ht_cdep *reqs, size_t n, ht_val cvals
         const char *cond = reqs[i].condition;
         /* strings.TrimSpace, then split on "," (parts are not trimmed) */
         size_t st = 0, en = strlen(cond);
-        while (st < en && ht_u_is_space((unsigned char)cond[st])) st++;
-        while (en > st && ht_u_is_space((unsigned char)cond[en - 1])) en--;
+        while (st < en && fc_u_is_space((unsigned char)cond[st])) st++;
+        while (en > st && fc_u_is_space((unsigned char)cond[en - 1])) en--;
         size_t p = st;
         while (p <= en) {
             size_t q = p;
@@ -455,7 +455,7 @@ static int process_enabled(ht_ctx *cx, ht_rchart *c, ht_val v, const char *path)
     bool need = false;
     for (size_t k = 0; k < c->nreqs && !need; k++) {
         const char *cond = c->reqs[k].condition;
-        while (*cond && ht_u_is_space((unsigned char)*cond)) cond++;
+        while (*cond && fc_u_is_space((unsigned char)*cond)) cond++;
         need = *cond || c->reqs[k].ntags;
     }
     for (size_t i = 0; i < c->ndeps && !need; i++) need = !c->deps[i]->reqs_nil;

@@ -1,6 +1,8 @@
 /*
  * regex.c: a small regular-expression engine with Go's regexp (RE2)
- * syntax and semantics, for Sprig's regex* functions.
+ * syntax and semantics, shared by the Helm engine (Sprig's regex*
+ * functions, JSON Schema patterns) and the notification-controller (Alert
+ * inclusion/exclusion lists), which must both behave like Go.
  *
  * Why not glibc's regcomp: POSIX regexes use leftmost-longest matching and
  * a different syntax (no \d, no (?i), no non-greedy ?, no (?P<name>)), so
@@ -18,8 +20,9 @@
  * alternation. Text is matched as UTF-8 runes; invalid bytes are U+FFFD.
  * Error messages follow Go's "error parsing regexp: CODE: `TEXT`".
  */
-#include "ht_internal.h"
-#include "regex.h"
+#include "fc/regex.h"
+#include "fc/unicode.h"
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +112,7 @@ static bool perr(rparser *p, const char *code, const char *at, size_t len)
 static bool peek_rune(rparser *p, uint32_t *r, int *w)
 {
     if (p->i >= p->n) return false;
-    *w = ht_utf8_decode(p->s + p->i, p->n - p->i, r);
+    *w = fc_utf8_decode(p->s + p->i, p->n - p->i, r);
     return true;
 }
 
@@ -163,14 +166,14 @@ static int ucat_of(const char *name, size_t n)
 static bool in_ucat(int cat, uint32_t r)
 {
     switch (cat) {
-    case U_L: return ht_u_is_letter(r);
-    case U_LU: return ht_u_is_upper(r);
-    case U_LL: return ht_u_is_lower(r);
-    case U_N: return ht_u_is_number(r) || ht_u_is_digit(r);
-    case U_ND: return ht_u_is_digit(r);
-    case U_P: return ht_u_is_punct(r);
-    case U_S: return r < 0x80 ? strchr("$+<=>^`|~", (int)r) != NULL && r : (!ht_u_is_letter(r) && !ht_u_is_punct(r) && ht_is_print(r) && !ht_u_is_space(r) && !ht_u_is_number(r));
-    case U_Z: return ht_u_is_space(r) && r != '\t' && r != '\n' && r != '\v' && r != '\f' && r != '\r' && r != 0x85;
+    case U_L: return fc_u_is_letter(r);
+    case U_LU: return fc_u_is_upper(r);
+    case U_LL: return fc_u_is_lower(r);
+    case U_N: return fc_u_is_number(r) || fc_u_is_digit(r);
+    case U_ND: return fc_u_is_digit(r);
+    case U_P: return fc_u_is_punct(r);
+    case U_S: return r < 0x80 ? strchr("$+<=>^`|~", (int)r) != NULL && r : (!fc_u_is_letter(r) && !fc_u_is_punct(r) && fc_u_is_print(r) && !fc_u_is_space(r) && !fc_u_is_number(r));
+    case U_Z: return fc_u_is_space(r) && r != '\t' && r != '\n' && r != '\v' && r != '\f' && r != '\r' && r != 0x85;
     case U_ANY: return true;
     }
     return false;
@@ -281,7 +284,7 @@ static int parse_escape(rparser *p, uint32_t *r, rnode *cls, size_t start)
             size_t e = p->i;
             if ((unsigned char)c >= 0x80) {
                 uint32_t rr;
-                e = p->i - 1 + (size_t)ht_utf8_decode(p->s + p->i - 1, p->n - p->i + 1, &rr);
+                e = p->i - 1 + (size_t)fc_utf8_decode(p->s + p->i - 1, p->n - p->i + 1, &rr);
             }
             perr(p, "invalid escape sequence", p->s + start, e - start);
         }
@@ -543,7 +546,7 @@ static rnode *parse_atom(rparser *p)
                 size_t end = e ? (size_t)(e - p->s) : p->n;
                 while (p->i < end) {
                     uint32_t rr;
-                    int ww = ht_utf8_decode(p->s + p->i, end - p->i, &rr);
+                    int ww = fc_utf8_decode(p->s + p->i, end - p->i, &rr);
                     rnode *l = mk(R_LIT);
                     l->rune = rr;
                     l->fold = p->flags & F_I;
@@ -743,7 +746,7 @@ typedef struct {
     int nranges;
 } inst;
 
-struct ht_regex {
+struct fc_regex {
     inst *prog;
     int n, cap;
     int ncap; /* capture groups, not counting group 0 */
@@ -752,7 +755,7 @@ struct ht_regex {
     bool anchored_start;
 };
 
-static int emit(ht_regex *re, uint8_t op)
+static int emit(fc_regex *re, uint8_t op)
 {
     if (re->n == re->cap) {
         re->cap = re->cap ? re->cap * 2 : 64;
@@ -764,7 +767,7 @@ static int emit(ht_regex *re, uint8_t op)
     return re->n++;
 }
 
-static bool compile(ht_regex *re, rnode *n, int depth)
+static bool compile(fc_regex *re, rnode *n, int depth)
 {
     if (re->n > MAX_PROG || depth > 2000) return false;
     switch (n->type) {
@@ -869,7 +872,7 @@ static bool compile(ht_regex *re, rnode *n, int depth)
     return false;
 }
 
-void ht_regex_free(ht_regex *re)
+void fc_regex_free(fc_regex *re)
 {
     if (!re) return;
     free(re->prog);
@@ -879,7 +882,7 @@ void ht_regex_free(ht_regex *re)
     free(re);
 }
 
-ht_regex *ht_regex_compile(const char *pat, size_t n, char *err, size_t errn)
+fc_regex *fc_regex_compile(const char *pat, size_t n, char *err, size_t errn)
 {
     rparser p = {0};
     p.s = pat;
@@ -890,7 +893,7 @@ ht_regex *ht_regex_compile(const char *pat, size_t n, char *err, size_t errn)
     /* Go rejects invalid UTF-8 in patterns */
     for (size_t i = 0; i < n;) {
         uint32_t r;
-        int w = ht_utf8_decode(pat + i, n - i, &r);
+        int w = fc_utf8_decode(pat + i, n - i, &r);
         if (r == 0xFFFD && w == 1 && (unsigned char)pat[i] >= 0x80) {
             snprintf(err, errn, "error parsing regexp: invalid UTF-8: `%.*s`", (int)(n - i), pat + i);
             free(p.names);
@@ -911,7 +914,7 @@ ht_regex *ht_regex_compile(const char *pat, size_t n, char *err, size_t errn)
         free(p.names);
         return NULL;
     }
-    ht_regex *re = xcalloc(1, sizeof *re);
+    fc_regex *re = xcalloc(1, sizeof *re);
     re->ast = ast;
     re->ncap = p.ncap;
     re->names = p.names;
@@ -920,7 +923,7 @@ ht_regex *ht_regex_compile(const char *pat, size_t n, char *err, size_t errn)
     re->prog[0].x = 0;
     if (!compile(re, ast, 0) || re->n > MAX_PROG) {
         snprintf(err, errn, "error parsing regexp: expression too large");
-        ht_regex_free(re);
+        fc_regex_free(re);
         return NULL;
     }
     re->prog[emit(re, I_SAVE)].x = 1;
@@ -928,8 +931,8 @@ ht_regex *ht_regex_compile(const char *pat, size_t n, char *err, size_t errn)
     return re;
 }
 
-int ht_regex_ncap(const ht_regex *re) { return re->ncap; }
-const char *ht_regex_name(const ht_regex *re, int i) { return i >= 1 && i <= re->ncap ? re->names[i] : NULL; }
+int fc_regex_ncap(const fc_regex *re) { return re->ncap; }
+const char *fc_regex_name(const fc_regex *re, int i) { return i >= 1 && i <= re->ncap ? re->names[i] : NULL; }
 
 /* ---------------------------------------------------------------- matching */
 
@@ -957,10 +960,10 @@ static bool inst_matches(const inst *in, uint32_t r)
     switch (in->op) {
     case I_CHAR:
         if (r == in->rune) return true;
-        return in->fold && (ht_u_lower(r) == ht_u_lower(in->rune) || ht_u_upper(r) == ht_u_upper(in->rune));
+        return in->fold && (fc_u_lower(r) == fc_u_lower(in->rune) || fc_u_upper(r) == fc_u_upper(in->rune));
     case I_CLASS: {
         bool hit = class_has(in, r);
-        if (!hit && in->fold) hit = class_has(in, ht_u_lower(r)) || class_has(in, ht_u_upper(r));
+        if (!hit && in->fold) hit = class_has(in, fc_u_lower(r)) || class_has(in, fc_u_upper(r));
         return in->neg ? !hit : hit;
     }
     case I_ANY: return r != '\n';
@@ -981,7 +984,7 @@ typedef struct {
 } tlist;
 
 typedef struct {
-    const ht_regex *re;
+    const fc_regex *re;
     const char *s;
     size_t len;
     int nslots;
@@ -1004,9 +1007,9 @@ static bool assert_ok(const vm *m, int kind, size_t pos)
     if (hb) {
         size_t p = pos - 1;
         while (p > 0 && ((unsigned char)m->s[p] & 0xC0) == 0x80 && pos - p < 4) p--;
-        if ((size_t)ht_utf8_decode(m->s + p, pos - p, &before) != pos - p) before = (unsigned char)m->s[pos - 1];
+        if ((size_t)fc_utf8_decode(m->s + p, pos - p, &before) != pos - p) before = (unsigned char)m->s[pos - 1];
     }
-    if (ha) ht_utf8_decode(m->s + pos, m->len - pos, &after);
+    if (ha) fc_utf8_decode(m->s + pos, m->len - pos, &after);
     switch (kind) {
     case R_BOT: return pos == 0;
     case R_EOT: return pos == m->len;
@@ -1091,7 +1094,7 @@ static void *scratch_get(size_t need)
 
 /* Find the leftmost-first match starting the search at `start`.
  * caps receives 2*(ncap+1) offsets (-1 for unset). Returns true on match. */
-bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, int *caps)
+bool fc_regex_exec(const fc_regex *re, const char *s, size_t len, size_t start, int *caps)
 {
     vm m = {0};
     m.re = re;
@@ -1133,7 +1136,7 @@ bool ht_regex_exec(const ht_regex *re, const char *s, size_t len, size_t start, 
     for (;;) {
         uint32_t r = 0;
         int w = 0;
-        if (pos < len) w = ht_utf8_decode(s + pos, len - pos, &r);
+        if (pos < len) w = fc_utf8_decode(s + pos, len - pos, &r);
         cur ^= 1;
         m.pool = pools[cur];
         m.pool_used = 0;

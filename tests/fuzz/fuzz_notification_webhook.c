@@ -5,7 +5,7 @@
  * accepted for an authenticating type (the fuzzer cannot forge HMAC-SHA256);
  * nothing crashes, whatever the bytes. The body is also compiled as an Alert
  * regex and matched against itself. */
-#include "../../notification-controller/match.h"
+#include "fc/regex.h"
 #include "../../notification-controller/receiver.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -64,10 +64,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strstr(why, "fuzz-token-value")) abort(); /* the token never appears in a reason */
     char *f = nc_form_value(body, blen, "payload", NULL);
     free(f);
-    nc_regex *re = NULL;
-    if (nc_regex_compile(body, &re) == 0) {
-        nc_regex_match(re, body);
-        nc_regex_free(re);
+    char err[256];
+    fc_regex *re = fc_regex_compile(body, strlen(body), err, sizeof err);
+    if (re) {
+        fc_regex_exec(re, body, strlen(body), 0, NULL);
+        fc_regex_free(re);
     }
     free(buf);
     return 0;
