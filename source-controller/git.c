@@ -788,23 +788,15 @@ static int pick_semver(const git_remote_head **heads, size_t n, const char *cons
         size_t l = strlen(nm);
         if (l > 3 && !strcmp(nm + l - 3, "^{}")) continue;
         fc_semver v;
-        if (fc_semver_parse(nm + 10, &v)) continue;
-        if (!fc_semver_constraint_check(c, &v)) {
-            fc_semver_dispose(&v);
-            continue;
-        }
+        if (fc_semver_parse(nm + 10, &v) || !fc_semver_constraint_check(c, &v)) continue;
         if (!have || fc_semver_compare(&v, &best) > 0) {
-            if (have) fc_semver_dispose(&best);
             best = v;
             have = true;
             best_head = heads[i];
-        } else {
-            fc_semver_dispose(&v);
         }
     }
     fc_semver_constraint_free(c);
     if (!have) return fc_err_set(FC_ENOTFOUND, "no match found for semver: %s", constraint);
-    fc_semver_dispose(&best);
     *tag_out = strdup(best_head->name + 10);
     *oid_out = &best_head->oid;
     return 0;

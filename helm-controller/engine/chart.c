@@ -16,7 +16,7 @@
 #include "fc/err.h"
 #include "fc/gofmt.h"
 #include "fc/yaml.h"
-#include "semver.h"
+#include "fc/semver.h"
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
@@ -922,9 +922,8 @@ static int validate_metadata(ht_cmeta *m)
         return fc_err_set(FC_EINVAL, "validation: chart.metadata.name \"%s\" is invalid", m->name);
     if (base) return fc_err_set(FC_EINVAL, "validation: chart.metadata.name \"%s\" is invalid", m->name);
     if (!m->version || !*m->version) return fc_err_set(FC_EINVAL, "validation: chart.metadata.version is required");
-    ht_semver sv;
-    char err[128];
-    if (ht_semver_parse(m->version, strlen(m->version), &sv, err, sizeof err))
+    fc_semver sv;
+    if (fc_semver_parse(m->version, &sv))
         return fc_err_set(FC_EINVAL, "validation: chart.metadata.version \"%s\" is invalid", m->version);
     if (m->type && *m->type && strcmp(m->type, "application") != 0 && strcmp(m->type, "library") != 0)
         return fc_err_set(FC_EINVAL, "validation: chart.metadata.type must be application or library");

@@ -11,7 +11,7 @@
  */
 #include "render_int.h"
 #include "fc/err.h"
-#include "semver.h"
+#include "fc/semver.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,11 +340,11 @@ ht_val ht_coalesce_values(ht_ctx *cx, ht_rchart *c, ht_val vals, bool merge)
 
 bool ht_is_compatible_range(const char *constraint, const char *version)
 {
-    ht_semver v;
-    char err[256];
-    if (ht_semver_parse(version, strlen(version), &v, err, sizeof err)) return false;
-    bool ok = false;
-    if (ht_semver_check(constraint, strlen(constraint), &v, &ok, err, sizeof err)) return false;
+    fc_semver v;
+    fc_semver_constraint *c = NULL;
+    if (fc_semver_parse(version, &v) || fc_semver_constraint_parse(constraint, &c)) return false;
+    bool ok = fc_semver_constraint_check(c, &v);
+    fc_semver_constraint_free(c);
     return ok;
 }
 

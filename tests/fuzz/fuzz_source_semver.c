@@ -19,13 +19,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char canon[1024];
         fc_semver_format(&v, canon, sizeof canon);
         fc_semver w;
-        if (strlen(canon) < sizeof canon - 1) {
+        if (strlen(canon) <= FC_SEMVER_MAX) { /* coercion can lengthen it past the cap */
             if (fc_semver_parse(canon, &w) != 0) abort();
             if (fc_semver_compare(&v, &w) != 0) abort();
-            fc_semver_dispose(&w);
         }
         if (cr == 0) (void)fc_semver_constraint_check(c, &v);
-        fc_semver_dispose(&v);
     }
     fc_semver_constraint_free(c);
     free(s);

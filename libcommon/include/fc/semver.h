@@ -1,7 +1,8 @@
 /*
  * fc/semver.h: semantic versions and version constraints with the semantics
- * of Masterminds/semver v3, which Flux (GitRepository ref.semver,
- * HelmChart version, OCIRepository ref.semver) and Helm use.
+ * of Masterminds/semver v3 (as linked by Flux 2.7 and Helm 4): GitRepository
+ * ref.semver, HelmChart versions, Sprig's semver functions, chart
+ * kubeVersion and dependency ranges.
  *
  * Versions are parsed like semver.NewVersion: an optional "v", one to three
  * numeric parts (missing ones are 0), an optional "-prerelease" and
@@ -11,8 +12,9 @@
  * Constraints are parsed like semver.NewConstraint: "||" separates
  * alternatives, "," or spaces separate conditions that must all hold,
  * "a - b" is ">= a, <= b", operators = != > < >= <= => =< ~ ~> ^, and
- * "x", "X", "*" or missing parts are wildcards. As in v3, a prerelease
- * version only satisfies a condition whose own version has a prerelease.
+ * "x", "X", "*" or missing parts are wildcards. A prerelease version only
+ * satisfies an AND group in which some condition names a prerelease.
+ * Errors carry the library's messages ("improper constraint: ...").
  */
 #ifndef FC_SEMVER_H
 #define FC_SEMVER_H
@@ -20,23 +22,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define FC_SEMVER_MAX 256 /* longest accepted version string */
+
 typedef struct fc_semver {
     uint64_t major, minor, patch;
-    char *pre;      /* "" when none */
-    char *meta;     /* "" when none */
-    char *original; /* the input string */
+    char pre[FC_SEMVER_MAX + 1];      /* "" when none */
+    char meta[FC_SEMVER_MAX + 1];     /* "" when none */
+    char original[FC_SEMVER_MAX + 1]; /* the input string */
 } fc_semver;
 
-/* 0 or FC_EINVAL with a message like Masterminds'. */
+/* 0, or FC_EINVAL with the library's message. Values, no cleanup needed. */
 int fc_semver_parse(const char *s, fc_semver *out);
-void fc_semver_dispose(fc_semver *v);
+int fc_semver_parse_n(const char *s, size_t n, fc_semver *out);
 /* -1, 0, 1 */
 int fc_semver_compare(const fc_semver *a, const fc_semver *b);
-/* Canonical "1.2.3-pre+meta" (no "v") into out. */
+/* Version.String(): canonical "1.2.3-pre+meta" (no "v") into out. */
 void fc_semver_format(const fc_semver *v, char *out, size_t n);
 
 typedef struct fc_semver_constraint fc_semver_constraint;
 int fc_semver_constraint_parse(const char *s, fc_semver_constraint **out);
+int fc_semver_constraint_parse_n(const char *s, size_t n, fc_semver_constraint **out);
 bool fc_semver_constraint_check(const fc_semver_constraint *c, const fc_semver *v);
 void fc_semver_constraint_free(fc_semver_constraint *c);
 
