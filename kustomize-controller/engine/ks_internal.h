@@ -16,7 +16,7 @@
 #include "fc/json.h"
 #include "fc/yaml.h"
 #include <json-c/json.h>
-#include <regex.h>
+#include "fc/regex.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,13 +48,18 @@ bool ks_has_suffix(const char *s, const char *suf);
 /* Anchored regular expression match with Go RE2-like syntax restricted to
  * what POSIX ERE shares with it; *err set when the pattern is invalid. */
 int ks_regex_match(const char *pattern, const char *s, bool *match);
-/* A compiled anchored pattern; an empty or NULL pattern matches anything
- * and a pattern without metacharacters is compared as a string. */
+/* A compiled anchored pattern (Go regexp syntax, as kustomize); an empty
+ * or NULL pattern matches anything and a pattern without metacharacters is
+ * compared as a string. */
 typedef struct ks_rx {
     const char *pat;
     bool any, literal;
-    regex_t re;
+    fc_regex *re;
 } ks_rx;
+/* Go regexp: compile (error "invalid regular expression PAT: error parsing
+ * regexp: ...") and unanchored search */
+int ks_regex_compile(const char *pat, fc_regex **out);
+bool ks_regex_search(const fc_regex *re, const char *s);
 int ks_rx_init(ks_rx *x, const char *pattern);
 bool ks_rx_match(const ks_rx *x, const char *s);
 void ks_rx_dispose(ks_rx *x);

@@ -16,7 +16,6 @@
  */
 #include "ks_internal.h"
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,11 +212,11 @@ static int match(ks_slot slot, const ks_strv *parts, size_t i, int create, slots
 
 static int regex_find(const char *re, const char *s, bool *m)
 {
-    regex_t r;
+    fc_regex *r;
     *m = false;
-    if (regcomp(&r, re, REG_EXTENDED | REG_NOSUB)) return fc_err_set(FC_EINVAL, "invalid regular expression %s", re);
-    *m = regexec(&r, s, 0, NULL, 0) == 0;
-    regfree(&r);
+    if (ks_regex_compile(re, &r)) return -1;
+    *m = ks_regex_search(r, s);
+    fc_regex_free(r);
     return 0;
 }
 

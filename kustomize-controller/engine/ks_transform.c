@@ -7,7 +7,6 @@
  * missing, and the type of the value it writes.
  */
 #include "ks_internal.h"
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,7 +241,7 @@ int ks_tr_annotations(ks_resmap *m, json_object *annotations, const ks_fsslice *
 
 typedef struct imgtag {
     const char *name, *new_name, *new_tag, *digest, *tag_suffix;
-    regex_t re;
+    fc_regex *re;
 } imgtag;
 
 /* kustomize's image.Split: name, tag, digest */
@@ -286,7 +285,7 @@ static int update_image(json_object *node, imgtag *it, json_object **out)
     if (!ks_is_scalar(node)) return fc_err_set(FC_EINVAL, "wrong node kind: image must be a scalar");
     char *value = is_null(node) ? strdup("") : ks_json_text(node);
     if (!value) return fc_err_set(FC_ENOMEM, "out of memory");
-    if (regexec(&it->re, value, 0, NULL, 0) != 0) {
+    if (!ks_regex_search(it->re, value)) {
         free(value);
         return 0;
     }
@@ -372,12 +371,12 @@ static int legacy_images(json_object *node, imgtag *it, unsigned depth)
 int ks_tr_image(ks_resmap *m, json_object *image, const ks_fsslice *fss)
 {
     imgtag it = {ks_obj_str(image, "name"),   ks_obj_str(image, "newName"), ks_obj_str(image, "newTag"),
-                 ks_obj_str(image, "digest"), ks_obj_str(image, "tagSuffix"), {0}};
+                 ks_obj_str(image, "digest"), ks_obj_str(image, "tagSuffix"), NULL};
     char *pat = ks_join("^", it.name ? it.name : "", "(:[a-zA-Z0-9_.{}-]*)?(@sha256:[a-zA-Z0-9_.{}-]*)?$");
     if (!pat) return fc_err_set(FC_ENOMEM, "out of memory");
-    int e = regcomp(&it.re, pat, REG_EXTENDED | REG_NOSUB);
+    int e = ks_regex_compile(pat, &it.re);
     free(pat);
-    if (e) return fc_err_set(FC_EINVAL, "images: invalid image name pattern '%s'", it.name ? it.name : "");
+    if (e) return fc_err_wrap("images: invalid image name pattern '%s'", it.name ? it.name : "");
     int rc = 0;
     for (size_t i = 0; i < m->n && !rc; i++) {
         if (ks_str_eq(ks_res_kind(m->v[i]), "CustomResourceDefinition")) continue;
@@ -386,7 +385,7 @@ int ks_tr_image(ks_resmap *m, json_object *image, const ks_fsslice *fss)
     for (size_t i = 0; i < m->n && !rc; i++)
         for (size_t k = 0; k < fss->n && !rc; k++)
             rc = ks_fieldspec_apply(m->v[i], &fss->v[k], KS_CREATE_NONE, set_image, &it);
-    regfree(&it.re);
+    fc_regex_free(it.re);
     return rc;
 }
 

@@ -2,13 +2,13 @@
  * ks_util.c: small helpers the engine's modules share: scalar text as kyaml
  * sees it, Go's encoding/json (the hasher feeds it to SHA-256, so it must be
  * byte-exact: sorted keys, HTML-safe escapes), string vectors, regular
- * expressions for patch targets and image names (POSIX ERE, which covers
- * the RE2 subset such patterns use), and Kubernetes label selectors.
+ * expressions for patch targets, replacements and image names (Go regexp
+ * syntax through libcommon's fc/regex, as kustomize uses Go's regexp), and
+ * Kubernetes label selectors.
  */
 #include "ks_internal.h"
 #include <ctype.h>
 #include <json-c/linkhash.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,6 +265,20 @@ static bool rx_literal(const char *p)
     return !p[strcspn(p, "\\.+*?()|[]{}^$")];
 }
 
+int ks_regex_compile(const char *pat, fc_regex **out)
+{
+    char err[256] = "";
+    *out = fc_regex_compile(pat, strlen(pat), err, sizeof err);
+    if (!*out) return fc_err_set(FC_EINVAL, "invalid regular expression %s: %s", pat, err);
+    return 0;
+}
+
+bool ks_regex_search(const fc_regex *re, const char *s)
+{
+    s = s ? s : "";
+    return fc_regex_exec(re, s, strlen(s), 0, NULL);
+}
+
 int ks_rx_init(ks_rx *x, const char *pattern)
 {
     memset(x, 0, sizeof *x);
@@ -272,11 +286,11 @@ int ks_rx_init(ks_rx *x, const char *pattern)
     x->any = !*x->pat;
     x->literal = rx_literal(x->pat);
     if (x->any || x->literal) return 0;
-    char *anch = ks_join("^(", x->pat, ")$");
+    char *anch = ks_join("^(?:", x->pat, ")$"); /* kustomize's anchorRegex */
     if (!anch) return fc_err_set(FC_ENOMEM, "out of memory");
-    int e = regcomp(&x->re, anch, REG_EXTENDED | REG_NOSUB);
+    int rc = ks_regex_compile(anch, &x->re);
     free(anch);
-    if (e) {
+    if (rc) {
         x->any = true; /* nothing to free */
         return fc_err_set(FC_EINVAL, "invalid regular expression %s", pattern);
     }
@@ -287,12 +301,12 @@ bool ks_rx_match(const ks_rx *x, const char *s)
 {
     if (x->any) return true;
     if (x->literal) return strcmp(x->pat, s ? s : "") == 0;
-    return regexec(&x->re, s ? s : "", 0, NULL, 0) == 0;
+    return ks_regex_search(x->re, s);
 }
 
 void ks_rx_dispose(ks_rx *x)
 {
-    if (!x->any && !x->literal) regfree(&x->re);
+    fc_regex_free(x->re);
     memset(x, 0, sizeof *x);
     x->any = true;
 }
