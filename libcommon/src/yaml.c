@@ -694,7 +694,9 @@ int fc_yaml_key_cmp(const char *a, const char *b)
         bool al = isalpha(ca) || ca >= 0x80, bl = isalpha(cb) || cb >= 0x80;
         if (al && bl) return ca < cb ? -1 : 1;
         if (al || bl) return bl ? -1 : 1;
-        int64_t an = 0, bn = 0;
+        /* Go's int64 arithmetic wraps on overflow: do it in uint64 (no UB)
+         * and compare as int64, so keys with huge digit runs sort like go-yaml */
+        uint64_t an = 0, bn = 0;
         size_t ai, bi;
         if (ca == '0' || cb == '0') {
             for (size_t j = i; j-- > 0 && isdigit((unsigned char)a[j]);) {
@@ -705,9 +707,9 @@ int fc_yaml_key_cmp(const char *a, const char *b)
                 }
             }
         }
-        for (ai = i; ai < la && isdigit((unsigned char)a[ai]); ai++) an = an * 10 + (a[ai] - '0');
-        for (bi = i; bi < lb && isdigit((unsigned char)b[bi]); bi++) bn = bn * 10 + (b[bi] - '0');
-        if (an != bn) return an < bn ? -1 : 1;
+        for (ai = i; ai < la && isdigit((unsigned char)a[ai]); ai++) an = an * 10 + (uint64_t)(a[ai] - '0');
+        for (bi = i; bi < lb && isdigit((unsigned char)b[bi]); bi++) bn = bn * 10 + (uint64_t)(b[bi] - '0');
+        if (an != bn) return (int64_t)an < (int64_t)bn ? -1 : 1;
         if (ai != bi) return ai < bi ? -1 : 1;
         return ca < cb ? -1 : 1;
     }

@@ -201,3 +201,12 @@ TEST(yaml_emit_negative_zero_as_int)
     CHECK_STR(s, "- 0\n- -0.5\n- 1000000\n");
     free(s);
 }
+
+TEST(yaml_key_order_huge_digit_runs_wrap_like_go)
+{
+    /* 20-digit runs overflow int64; go-yaml's comparison wraps, ours must
+     * not be undefined behaviour (UBSan) and must stay a total order */
+    CHECK(fc_yaml_key_cmp("k99999999999999999999", "k99999999999999999998") != 0);
+    CHECK(fc_yaml_key_cmp("k99999999999999999999", "k99999999999999999999") == 0);
+    CHECK(fc_yaml_key_cmp("a1", "a2") < 0);
+}
