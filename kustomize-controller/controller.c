@@ -9,10 +9,14 @@
  * immediately instead of at its next interval. It also watches the
  * Kustomizations' own status: when one becomes Ready (or applies a new
  * revision), those that dependOn it are queued, so a chain of dependencies
- * converges in seconds rather than in --requeue-dependency steps. Both use
- * an index (source -> Kustomizations, dependency -> dependents) maintained
- * from the Kustomization informer's events on the loop thread; handlers only
- * look keys up and enqueue.
+ * converges in seconds rather than in --requeue-dependency steps. And it
+ * watches the ConfigMaps and Secrets selected by
+ * --watch-configs-label-selector (reconcile.fluxcd.io/watch=Enabled): when
+ * one named in a postBuild.substituteFrom is created, changes its data or is
+ * deleted, the Kustomizations substituting from it are queued. All three use
+ * an index (source -> Kustomizations, dependency -> dependents, config ->
+ * Kustomizations) maintained from the Kustomization informer's events on the
+ * loop thread; handlers only look keys up and enqueue.
  */
 #include "ksc.h"
 #include "fc/conditions.h"
@@ -55,12 +59,15 @@ typedef struct ks_refs {
     char *source;
     char **deps;
     size_t ndeps;
+    char **configs; /* "ConfigMap/ns/name" or "Secret/ns/name" */
+    size_t nconfigs;
 } ks_refs;
 
 struct ksc_index {
     pthread_mutex_t mu;
     fc_strmap *by_source; /* "Kind/ns/name" -> set of "ns/name" */
     fc_strmap *by_dep;    /* "ns/name" -> set of "ns/name" */
+    fc_strmap *by_config; /* "ConfigMap/ns/name" -> set of "ns/name" */
     fc_strmap *refs;      /* "ns/name" -> ks_refs */
 };
 
@@ -73,6 +80,8 @@ static void refs_free(void *p)
     free(r->source);
     for (size_t i = 0; i < r->ndeps; i++) free(r->deps[i]);
     free(r->deps);
+    for (size_t i = 0; i < r->nconfigs; i++) free(r->configs[i]);
+    free(r->configs);
     free(r);
 }
 
@@ -100,6 +109,7 @@ static void index_unlink(ksc_index *ix, const char *key)
     if (!old) return;
     if (old->source) set_remove(ix->by_source, old->source, key);
     for (size_t i = 0; i < old->ndeps; i++) set_remove(ix->by_dep, old->deps[i], key);
+    for (size_t i = 0; i < old->nconfigs; i++) set_remove(ix->by_config, old->configs[i], key);
     refs_free(old);
 }
 
@@ -127,10 +137,22 @@ static void index_put(ksc_index *ix, json_object *obj)
         snprintf(dk, sizeof dk, "%s/%s", dns && *dns ? dns : ns ? ns : "", dn);
         r->deps[r->ndeps++] = strdup(dk);
     }
+    json_object *from = fc_json_get(obj, "spec.postBuild.substituteFrom");
+    size_t nf = from && json_object_is_type(from, json_type_array) ? json_object_array_length(from) : 0;
+    r->configs = calloc(nf + 1, sizeof *r->configs);
+    for (size_t i = 0; i < nf; i++) {
+        json_object *f = json_object_array_get_idx(from, i);
+        const char *fk = fc_json_key_str(f, "kind"), *fn = fc_json_key_str(f, "name");
+        if (!fk || !fn || (strcmp(fk, "ConfigMap") && strcmp(fk, "Secret"))) continue;
+        char ck[700];
+        snprintf(ck, sizeof ck, "%s/%s/%s", fk, ns ? ns : "", fn);
+        r->configs[r->nconfigs++] = strdup(ck);
+    }
     pthread_mutex_lock(&ix->mu);
     index_unlink(ix, key);
     if (r->source) set_add(ix->by_source, r->source, key);
     for (size_t i = 0; i < r->ndeps; i++) set_add(ix->by_dep, r->deps[i], key);
+    for (size_t i = 0; i < r->nconfigs; i++) set_add(ix->by_config, r->configs[i], key);
     fc_strmap_put(ix->refs, key, r);
     pthread_mutex_unlock(&ix->mu);
 }
@@ -210,6 +232,40 @@ static void source_updated(json_object *old, json_object *nw, void *arg)
     enqueue_set(w->st, w->st->index->by_source, key);
 }
 
+/* A watched ConfigMap or Secret: queue the Kustomizations substituting
+ * from it. Updates count only when the data changed (a relist or a label
+ * edit is not a reason to re-apply). */
+typedef struct config_watch {
+    ksc_state *st;
+    const char *kind;
+} config_watch;
+
+static config_watch config_watches[2];
+
+static void config_enqueue(config_watch *w, json_object *obj, const char *why)
+{
+    char key[700];
+    snprintf(key, sizeof key, "%s/%s/%s", w->kind, fc_json_get_str(obj, "metadata.namespace"), fc_json_get_str(obj, "metadata.name"));
+    fc_log_kv(FC_LOG_DEBUG, "watched config changed, queueing the Kustomizations substituting from it", "config", key, "change", why, NULL);
+    enqueue_set(w->st, w->st->index->by_config, key);
+}
+
+static bool same_field(json_object *a, json_object *b, const char *path)
+{
+    json_object *x = fc_json_get(a, path), *y = fc_json_get(b, path);
+    if (!x || !y) return !x && !y;
+    return json_object_equal(x, y);
+}
+
+static void config_added(json_object *obj, void *arg) { config_enqueue(arg, obj, "created"); }
+static void config_deleted(json_object *obj, void *arg) { config_enqueue(arg, obj, "deleted"); }
+
+static void config_updated(json_object *old, json_object *nw, void *arg)
+{
+    if (same_field(old, nw, "data") && same_field(old, nw, "binaryData")) return;
+    config_enqueue(arg, nw, "updated");
+}
+
 static ksc_state state;
 
 static void artifact_metrics(fc_buf *out, void *arg)
@@ -256,6 +312,15 @@ static int setup(fc_controller *c)
         fc_informer_handler sh = {NULL, source_updated, NULL, &source_watches[i]};
         fc_informer_add_handler(st->sources[i], &sh);
     }
+    const char *selector = fc_manager_watch_configs_selector(m);
+    static const fc_resource config_res[2] = {{"", "v1", "configmaps", "ConfigMap", true}, {"", "v1", "secrets", "Secret", true}};
+    for (int i = 0; selector && i < 2; i++) {
+        fc_informer *inf = fc_manager_informer(m, &config_res[i], selector);
+        if (!inf) return fc_err_wrap("cannot watch %s", config_res[i].resource);
+        config_watches[i] = (config_watch){st, config_res[i].kind};
+        fc_informer_handler ch = {config_added, config_updated, config_deleted, &config_watches[i]};
+        fc_informer_add_handler(inf, &ch);
+    }
     return 0;
 }
 
@@ -278,6 +343,7 @@ static int on_init(fc_manager *m, void *arg)
     pthread_mutex_init(&st->index->mu, NULL);
     st->index->by_source = fc_strmap_new(set_free);
     st->index->by_dep = fc_strmap_new(set_free);
+    st->index->by_config = fc_strmap_new(set_free);
     st->index->refs = fc_strmap_new(refs_free);
     const char *tmp = getenv("TMPDIR");
     char base[4096];

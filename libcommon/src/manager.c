@@ -111,6 +111,11 @@ int64_t fc_manager_requeue_dependency(fc_manager *m) { (void)m; return f_requeue
 bool fc_manager_no_cross_ns_refs(fc_manager *m) { (void)m; return f_no_cross_ns; }
 const char *fc_manager_default_sa(fc_manager *m) { (void)m; return f_default_sa && *f_default_sa ? f_default_sa : NULL; }
 const char *fc_manager_events_addr(fc_manager *m) { (void)m; return f_events_addr && *f_events_addr ? f_events_addr : NULL; }
+const char *fc_manager_watch_configs_selector(fc_manager *m)
+{
+    (void)m;
+    return f_watch_configs_selector && *f_watch_configs_selector ? f_watch_configs_selector : NULL;
+}
 
 bool fc_manager_feature(fc_manager *m, const char *gate, bool def)
 {

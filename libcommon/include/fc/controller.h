@@ -139,6 +139,9 @@ int64_t fc_manager_requeue_dependency(fc_manager *m);
 bool fc_manager_no_cross_ns_refs(fc_manager *m);
 const char *fc_manager_default_sa(fc_manager *m);
 const char *fc_manager_events_addr(fc_manager *m);
+/* --watch-configs-label-selector: the ConfigMaps/Secrets whose changes
+ * re-reconcile the objects referencing them (NULL when set empty). */
+const char *fc_manager_watch_configs_selector(fc_manager *m);
 bool fc_manager_feature(fc_manager *m, const char *gate, bool def);
 /* The controller of a kind, by kind name. */
 fc_controller *fc_manager_controller(fc_manager *m, const char *kind);
