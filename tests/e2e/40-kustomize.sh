@@ -10,6 +10,8 @@
 #    get kustomizations -A; owner labels, inventory, history, Healthy, events
 #    (also POSTed to --events-addr); postBuild from a ConfigMap and a Secret
 #    (the secret value never logged); one download for both Kustomizations;
+#    a change to a ConfigMap/Secret labelled reconcile.fluxcd.io/watch=Enabled
+#    is substituted at once;
 #  - an image change rolls the Deployment; a deleted manifest is pruned; a
 #    bad commit is undone by git revert; drift (edit, delete) is corrected;
 #  - a broken manifest: BuildFailed naming the file, nothing applied, the
@@ -49,7 +51,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-port() { echo $((20000 + RANDOM % 12000)); }
 
 # ---- git repository ------------------------------------------------------------
 "$FC_ROOT/tests/env/gitserver.sh" start "$work/git" >/dev/null || { fail "git server starts" "see $work/git/logs"; finish; }
@@ -70,7 +71,7 @@ mkdir -p "$work/sink"
 "$SINK" --dir "$work/sink" --port-file "$work/sink.port" >/dev/null 2>"$work/sink.err" &
 pids+=($!)
 for _ in $(seq 1 50); do [ -s "$work/sink.port" ] && break; sleep 0.1; done
-SPORT=$(port) KMETRICS=$(port)
+SPORT=$(free_port) KMETRICS=$(free_port)
 RUNTIME_NAMESPACE=$NS "$FC_BIN/source-controller" --storage-path "$work/storage" --storage-addr "127.0.0.1:$SPORT" \
   --storage-adv-addr "127.0.0.1:$SPORT" --metrics-addr 0 --health-addr 0 --watch-all-namespaces=false \
   >"$work/sc.log" 2>&1 &
@@ -190,6 +191,16 @@ check_eventually "new source revision applied without waiting for the interval" 
 check_eq "the Deployment rolled to the new image" "$(kubectl -n "$APPS" get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" "nginx:1.26"
 check_eventually "new ReplicaSet available, the old one scaled down" 30 "nginx:1.25=0 nginx:1.26=1" sh -c \
   "kubectl -n $APPS get rs -o json | jq -r '[.items[]|.spec.template.spec.containers[0].image+\"=\"+(.status.availableReplicas//0|tostring)]|sort|join(\" \")'"
+
+# ---- configs labelled reconcile.fluxcd.io/watch=Enabled (interval is 10m: only the watch can do this)
+k label configmap cluster-vars reconcile.fluxcd.io/watch=Enabled >/dev/null
+k label secret app-secrets reconcile.fluxcd.io/watch=Enabled >/dev/null
+k patch configmap cluster-vars --type merge -p '{"data":{"region":"eu-north-1"}}' >/dev/null
+check_eventually "a watched ConfigMap's new data is substituted at once" 30 "eu-north-1" env_of REGION
+k patch secret app-secrets --type merge -p "{\"stringData\":{\"api_token\":\"$SECRET_TOKEN-rotated\"}}" >/dev/null
+check_eventually "a watched Secret's new data is substituted at once" 30 "$SECRET_TOKEN-rotated" env_of API_TOKEN
+k patch configmap cluster-vars --type merge -p '{"data":{"region":"eu-west-1"}}' >/dev/null
+check_eventually "and back" 30 "eu-west-1" env_of REGION
 
 sed -i '/ingress.yaml/d' "$src/apps/kustomization.yaml" && rm "$src/apps/ingress.yaml"
 commit "drop the ingress"
