@@ -12,7 +12,10 @@
  *
  * Secrets are read from the API server (Flux does not cache them by
  * default); a 5-second cache keeps a burst of events for one Provider from
- * turning into a burst of Secret reads.
+ * turning into a burst of Secret reads. Secrets matching
+ * --watch-configs-label-selector (reconcile.fluxcd.io/watch=Enabled) are
+ * watched: a change drops the cached copy and queues the Receivers whose
+ * token it holds, so a rotated token moves the webhook path at once.
  */
 #include "alerts.h"
 #include "dispatch.h"
@@ -309,11 +312,55 @@ static int provider_setup(fc_controller *c)
     return 0;
 }
 
+/* A watched Secret appeared, changed its data or went away. */
+static void watched_secret_changed(json_object *obj)
+{
+    const char *ns = fc_json_get_str(obj, "metadata.namespace"), *name = fc_json_get_str(obj, "metadata.name");
+    if (!ns || !name) return;
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", ns, name);
+    pthread_mutex_lock(&C.mu);
+    if (C.secrets) cached_free(fc_strmap_take(C.secrets, key));
+    pthread_mutex_unlock(&C.mu);
+    if (!C.receiver_ctl) return;
+    json_object *list = fc_informer_list(fc_controller_informer(C.receiver_ctl), ns);
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+        json_object *r = json_object_array_get_idx(list, i);
+        const char *ref = fc_json_get_str(r, "spec.secretRef.name");
+        if (ref && !strcmp(ref, name)) fc_controller_enqueue(C.receiver_ctl, ns, fc_json_get_str(r, "metadata.name"));
+    }
+    json_object_put(list);
+}
+
+static void secret_add(json_object *obj, void *arg)
+{
+    (void)arg;
+    watched_secret_changed(obj);
+}
+static void secret_update(json_object *old, json_object *nw, void *arg)
+{
+    (void)arg;
+    json_object *a = fc_json_get(old, "data"), *b = fc_json_get(nw, "data");
+    if ((!a && !b) || (a && b && json_object_equal(a, b))) return;
+    watched_secret_changed(nw);
+}
+static void secret_delete(json_object *obj, void *arg)
+{
+    (void)arg;
+    watched_secret_changed(obj);
+}
+
 static int receiver_setup(fc_controller *c)
 {
     C.receiver_ctl = c;
     fc_informer_handler h = {receiver_add, receiver_update, receiver_delete, NULL};
-    return fc_informer_add_handler(fc_controller_informer(c), &h);
+    if (fc_informer_add_handler(fc_controller_informer(c), &h)) return -1;
+    const char *selector = fc_manager_watch_configs_selector(fc_controller_manager(c));
+    if (!selector) return 0;
+    fc_informer *inf = fc_manager_informer(fc_controller_manager(c), &secrets_res, selector);
+    if (!inf) return fc_err_set(FC_ERR, "cannot watch Secrets");
+    fc_informer_handler sh = {secret_add, secret_update, secret_delete, NULL};
+    return fc_informer_add_handler(inf, &sh);
 }
 
 /* ---------------------------------------------------------- reconcilers */

@@ -20,7 +20,9 @@
 #    reconcile.fluxcd.io/requestedAt, a wrong signature gets 401 and annotates
 #    nothing, an unknown path 404, a disallowed event 400, a suspended
 #    Receiver 503, name '*' with matchLabels annotates exactly the labelled
-#    objects, a missing token Secret shows Ready=False TokenNotFound;
+#    objects, a missing token Secret shows Ready=False TokenNotFound, a
+#    token Secret labelled reconcile.fluxcd.io/watch=Enabled moves the
+#    webhook path as soon as it is rotated;
 #  - no secret value appears in the controller's log or in any Event.
 # The scenarios that need the real kustomize-/source-controller are in
 # tests/e2e/notification/flux-scenarios.sh.pending.
@@ -41,15 +43,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    echo "$p"; return 0
-  done
-  return 1
-}
 sink_count() { [ -s "$work/sink/requests.jsonl" ] && jq -s --arg p "$1" '[.[]|select(.path==$p)]|length' "$work/sink/requests.jsonl" || echo 0; }
 sink_last() { jq -s --arg p "$1" '[.[]|select(.path==$p)]|last' "$work/sink/requests.jsonl"; }
 post_event() { curl -s -o "$work/resp" -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @- "http://127.0.0.1:$EP/"; }
@@ -262,10 +255,22 @@ check_eventually "resumed receiver: 200" 15 200 gh_post push "$(ghsig "$RECV_TOK
 check_eventually "missing token Secret: Ready=False TokenNotFound" 30 "False/TokenNotFound" \
   kubectl -n "$NS" get receiver no-secret -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}/{.status.conditions[?(@.type=="Ready")].reason}'
 check_eq "missing token Secret: no webhookPath" "$(kubectl -n "$NS" get receiver no-secret -o jsonpath='{.status.webhookPath}')" ""
+# a token Secret labelled reconcile.fluxcd.io/watch=Enabled: rotating it moves the paths at once
+# (Receivers default to a 10m interval, so only the watch can do this)
+NEW_TOKEN=recv-rotated-$RANDOM$RANDOM
+kubectl -n "$NS" label secret receiver-token reconcile.fluxcd.io/watch=Enabled >/dev/null
+kubectl -n "$NS" patch secret receiver-token --type merge -p "{\"stringData\":{\"token\":\"$NEW_TOKEN\"}}" >/dev/null
+OLD_GH_PATH=$GH_PATH
+GH_PATH=/hook/$(printf '%s' "${NEW_TOKEN}github$NS" | sha256sum | cut -d' ' -f1)
+check_eventually "watched token Secret rotated: the new webhookPath at once" 30 "$GH_PATH" \
+  kubectl -n "$NS" get receiver github -o jsonpath='{.status.webhookPath}'
+check_eventually "rotated token: the new path accepts the new signature" 15 200 gh_post push "$(ghsig "$NEW_TOKEN")"
+GH_PATH=$OLD_GH_PATH
+check_eq "rotated token: the old path is gone (404)" "$(gh_post push "$(ghsig "$RECV_TOKEN")")" "404"
 
 # ---- secrets never appear in logs or events
 kubectl get events -A -o json >"$work/events.json"
-for s in "$HMAC_TOKEN" "$BROKEN_TOKEN" "$RECV_TOKEN" "ks-token-1"; do
+for s in "$HMAC_TOKEN" "$BROKEN_TOKEN" "$RECV_TOKEN" "$NEW_TOKEN" "ks-token-1"; do
   n=$(cat "$work/nc.log" "$work/events.json" | grep -c -- "$s")
   check_eq "secret ${s%%-*}-… not in controller log or events" "$n" "0"
 done
