@@ -6,6 +6,7 @@ FC_ROOT=${FC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 FC_BIN=${FC_BIN:-$FC_ROOT/bin}
 SUITE=${SUITE:-$(basename "$(dirname "$0")")/$(basename "$0" .sh)}
 T_FAILED=0
+. "$FC_ROOT/tests/ports.sh"
 
 pass() { echo "PASS $SUITE: $1"; }
 fail() { echo "FAIL $SUITE: $1: ${2:-}"; T_FAILED=$((T_FAILED + 1)); }

@@ -131,8 +131,7 @@ spec:
         image: nginx:1.25
 EOF
 (cd "$src" && git add -A && git -c user.name=b -c user.email=b@b commit -qm bench && git push -q "$GIT_REPOS/bench.git" main)
-port() { echo $((20000 + RANDOM % 12000)); }
-SPORT=$(port)
+SPORT=$(free_port)
 kubectl create namespace bench-src >/dev/null
 RUNTIME_NAMESPACE=bench-src "$FC_BIN/source-controller" --storage-path "$work/storage" --storage-addr "127.0.0.1:$SPORT" \
   --storage-adv-addr "127.0.0.1:$SPORT" --metrics-addr 0 --health-addr 0 >"$work/sc.log" 2>&1 &
@@ -151,7 +150,7 @@ ready_count() { kubectl -n "$1" get kustomizations -o json | jq '[.items[]|selec
 
 # run IMPL N -> sets R_SECS R_HWM R_IDLE R_FETCHES
 run() {
-  local impl=$1 n=$2 tag="$1-$2" mport; mport=$(port)
+  local impl=$1 n=$2 tag="$1-$2" mport; mport=$(free_port)
   local ns=bench-$tag
   kubectl create namespace "$ns" >/dev/null
   kubectl create namespace "$ns-apps" >/dev/null
@@ -160,7 +159,7 @@ run() {
     "$FC_BIN/kustomize-controller" --metrics-addr "127.0.0.1:$mport" --health-addr 0 --watch-label-selector "bench=$tag" \
       >"$log" 2>&1 &
   else
-    "$FLUX_BIN" --metrics-addr "127.0.0.1:$mport" --health-addr "127.0.0.1:$(port)" --watch-label-selector "bench=$tag" \
+    "$FLUX_BIN" --metrics-addr "127.0.0.1:$mport" --health-addr "127.0.0.1:$(free_port)" --watch-label-selector "bench=$tag" \
       --events-addr "" >"$log" 2>&1 &
   fi
   pid=$!

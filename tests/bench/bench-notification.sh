@@ -41,15 +41,6 @@ if [ -z "${FC_CLUSTER_DIR:-}" ]; then
 fi
 KUBECONFIG=$(tests/env/cluster-up.sh 2>"$work/cluster.err" | tail -n1) || { cat "$work/cluster.err" >&2; exit 1; }
 export KUBECONFIG
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    echo "$p"; return 0
-  done
-  return 1
-}
 mkdir -p "$work/sink"
 "$OBJ/tools/webhook-sink" --quiet --dir "$work/sink" --port-file "$work/sink.port" >/dev/null 2>&1 &
 pids+=($!)

@@ -55,11 +55,10 @@ repo_kb=$(du -sk "$GIT_REPOS/bench.git" | cut -f1)
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-port() { echo $((20000 + RANDOM % 12000)); }
 
 kubectl create namespace bench >/dev/null
-RUNTIME_NAMESPACE=bench "$FC_BIN/source-controller" --storage-path "$work/storage" --storage-addr "127.0.0.1:$(port)" \
-  --metrics-addr "127.0.0.1:$(port)" --health-addr "127.0.0.1:$(port)" --log-level error >"$work/sc.log" 2>&1 &
+RUNTIME_NAMESPACE=bench "$FC_BIN/source-controller" --storage-path "$work/storage" --storage-addr "127.0.0.1:$(free_port)" \
+  --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" --log-level error >"$work/sc.log" 2>&1 &
 SC=$!
 sleep 3
 idle=$(rss_kb $SC)

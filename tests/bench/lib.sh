@@ -3,6 +3,7 @@
 # goes to /dev/null. best_of N LABEL CMD... keeps the fastest of N runs.
 FC_ROOT=${FC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FC_BIN=${FC_BIN:-$FC_ROOT/bin}
+. "$FC_ROOT/tests/ports.sh"
 measure() {
   local label=$1; shift
   local tf; tf=$(mktemp)

@@ -30,18 +30,17 @@ kubectl wait --for condition=established crd/testkinds.test.fluxc.io --timeout=6
 RT=rt-$$
 kubectl create namespace $RT >/dev/null
 
-port() { echo $((20000 + RANDOM % 20000)); }
 start_ctl() { # id log [args...]
   local id=$1 log=$2; shift 2
-  TESTCTL_ID=$id RUNTIME_NAMESPACE=$RT "$E2E/testctl" --metrics-addr "127.0.0.1:$(port)" --health-addr "127.0.0.1:$(port)" "$@" >"$log" 2>&1 &
+  TESTCTL_ID=$id RUNTIME_NAMESPACE=$RT "$E2E/testctl" --metrics-addr "127.0.0.1:$(free_port)" --health-addr "127.0.0.1:$(free_port)" "$@" >"$log" 2>&1 &
   pids+=($!)
   echo $!
 }
 jqs() { kubectl -n $RT get tk "$1" -o json | jq -r "$2"; }
 
 # ---- the reconcile driver
-M1=$(port)
-TESTCTL_ID=solo RUNTIME_NAMESPACE=$RT "$E2E/testctl" --metrics-addr "127.0.0.1:$M1" --health-addr "127.0.0.1:$(port)" \
+M1=$(free_port)
+TESTCTL_ID=solo RUNTIME_NAMESPACE=$RT "$E2E/testctl" --metrics-addr "127.0.0.1:$M1" --health-addr "127.0.0.1:$(free_port)" \
   --min-retry-delay 200ms --max-retry-delay 2s >"$work/solo.log" 2>&1 &
 SOLO=$!; pids+=($SOLO)
 kubectl -n $RT apply -f - >/dev/null <<'EOF'

@@ -79,12 +79,11 @@ C3=$(git -C "$src" rev-parse main)
 CPR=$(git -C "$src" rev-parse pr)
 
 # ---- controller -------------------------------------------------------------
-port() { echo $((20000 + RANDOM % 12000)); }
-SPORT=$(port); MPORT=$(port)
+SPORT=$(free_port); MPORT=$(free_port)
 STORE=$work/storage
 kubectl create namespace "$NS" >/dev/null
 RUNTIME_NAMESPACE=$NS "$FC_BIN/source-controller" --storage-path "$STORE" --storage-addr "127.0.0.1:$SPORT" \
-  --storage-adv-addr "127.0.0.1:$SPORT" --metrics-addr "127.0.0.1:$MPORT" --health-addr "127.0.0.1:$(port)" \
+  --storage-adv-addr "127.0.0.1:$SPORT" --metrics-addr "127.0.0.1:$MPORT" --health-addr "127.0.0.1:$(free_port)" \
   --min-retry-delay 500ms --max-retry-delay 3s --watch-all-namespaces=false >"$work/sc.log" 2>&1 &
 SC_PID=$!
 
@@ -218,7 +217,7 @@ check_eq "unknown ssh host key: no artifact" "$(jqs badhost '.status.artifact //
 gitrepo badurl "http://127.0.0.1:99999/x.git"
 check_eventually "invalid URL -> Stalled URLInvalid" 30 "True/URLInvalid False/URLInvalid" \
   jqs badurl '[(.status.conditions[]|select(.type=="Stalled")|.status+"/"+.reason),(.status.conditions[]|select(.type=="Ready")|.status+"/"+.reason)]|join(" ")'
-DEAD=$(port)
+DEAD=$(free_port)
 gitrepo unreachable "http://127.0.0.1:$DEAD/x.git"
 check_eventually "unreachable server -> FetchFailed GitOperationFailed" 30 "True/GitOperationFailed" cond unreachable FetchFailed
 check_eventually "unreachable server: retried" 30 true sh -c \

@@ -23,15 +23,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    echo "$p"; return 0
-  done
-  return 1
-}
 sink_count() { [ -s "$work/sink/requests.jsonl" ] && jq -s --arg p "$1" '[.[]|select(.path==$p)]|length' "$work/sink/requests.jsonl" || echo 0; }
 
 "$FC_ROOT/tests/env/gitserver.sh" start "$work/git" >/dev/null || { fail "git server starts" "see $work/git/logs"; finish; }
