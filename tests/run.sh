@@ -54,6 +54,19 @@ run_suite() {
 }
 : >"$results/all"
 
+# sanitizer_reports SUITE: one failure per sanitizer report file written
+# since the last call (ASAN/UBSAN log_path), with the report shown.
+sanitizer_reports() {
+  local f why
+  for f in "$results"/san/*.*; do
+    [ -f "$f" ] || continue
+    why=$(grep -m1 '^SUMMARY:' "$f" || grep -m1 -E 'ERROR|runtime error' "$f" || head -n1 "$f")
+    echo "FAIL $1: sanitizer report from pid ${f##*.}: $why" | tee -a "$results/all"
+    head -n 40 "$f" | sed 's/^/    | /'
+    mkdir -p "$results/san/seen" && mv "$f" "$results/san/seen/"
+  done
+}
+
 if [[ $what == unit || $what == all ]]; then
   for t in $(find "$FC_OBJ/tests" -type f -perm -u+x 2>/dev/null | sort); do
     area=$(basename "$(dirname "$t")")
@@ -94,8 +107,17 @@ if [[ $what == e2e || $what == all ]]; then
     if up=$(tests/env/cluster-up.sh 2>"$results/cluster.err"); then
       export KUBECONFIG=$(echo "$up" | tail -n1)
       grep -h 'cluster ready\|reusing' "$results/cluster.err"
+      if [ "$SAN" = 1 ]; then
+        # Controllers run in the background here, so a sanitizer report
+        # (a leak at exit, UB, a memory error) would vanish with the suite's
+        # temporary logs: send reports to files and fail the suite for each.
+        mkdir -p "$results/san"
+        export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$results/san/asan"
+        export UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$results/san/ubsan"
+      fi
       for s in "${e2e[@]}"; do
         run_suite "e2e/$(basename "$s" .sh)" 1200 bash "$s"
+        [ "$SAN" = 1 ] && sanitizer_reports "e2e/$(basename "$s" .sh)"
       done
     else
       tail -n 40 "$results/cluster.err"
