@@ -505,7 +505,8 @@ static int def_cmp(const void *a, const void *b)
 static void registry_init(void)
 {
     const ht_funcdef *tables[] = {ht_funcs_core, ht_funcs_strings, ht_funcs_lists, ht_funcs_math, ht_funcs_encoding,
-                                  ht_funcs_date, ht_funcs_crypto, ht_funcs_regex, ht_funcs_semver, ht_funcs_helm};
+                                  ht_funcs_json, ht_funcs_yaml, ht_funcs_date, ht_funcs_crypto, ht_funcs_regex,
+                                  ht_funcs_semver, ht_funcs_helm};
     size_t n = 0;
     for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
         for (const ht_funcdef *d = tables[t]; d->name; d++) n++;

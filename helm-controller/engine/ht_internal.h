@@ -206,6 +206,9 @@ json_object *ht_to_json(ht_ctx *cx, ht_val v, int *err);
 /* encoding/json.Marshal as text: indent NULL for compact; escape_html as
  * json.Marshal does by default. Returns -1 (error in cx) for NaN/Inf. */
 int ht_json_encode(ht_ctx *cx, ht_val v, ht_sb *out, const char *indent, bool escape_html);
+/* a JSON string literal of s as encoding/json writes it (html: <, > and &
+ * as \u003c..); funcs_json.c, also used for TOML's quoted keys */
+void ht_json_string(ht_sb *sb, const char *s, size_t n, bool html);
 /* json.Unmarshal into interface{} with Go's error messages */
 int ht_json_decode(ht_ctx *cx, const char *s, size_t n, ht_val *out);
 /* sigs.k8s.io/yaml.Unmarshal into interface{} (first document) */
@@ -335,8 +338,8 @@ enum { SP_NONE = 0, SP_AND, SP_OR, SP_CALL };
 const ht_funcdef *ht_func_lookup(const char *name);
 /* registries contributed by each funcs_*.c file */
 extern const ht_funcdef ht_funcs_core[], ht_funcs_strings[], ht_funcs_lists[], ht_funcs_math[],
-    ht_funcs_encoding[], ht_funcs_date[], ht_funcs_crypto[], ht_funcs_regex[], ht_funcs_semver[],
-    ht_funcs_helm[];
+    ht_funcs_encoding[], ht_funcs_json[], ht_funcs_yaml[], ht_funcs_date[], ht_funcs_crypto[],
+    ht_funcs_regex[], ht_funcs_semver[], ht_funcs_helm[];
 
 /* --------------------------------------------------------- execution */
 
