@@ -113,6 +113,32 @@ static void index_unlink(ksc_index *ix, const char *key)
     refs_free(old);
 }
 
+/* Index keys of a reference list: dependsOn entries as "ns/name" (their own
+ * namespace or the Kustomization's), substituteFrom entries as
+ * "ConfigMap/ns/name" or "Secret/ns/name" (always the Kustomization's). */
+static char **ref_keys(json_object *obj, const char *path, const char *ns, bool configs, size_t *n)
+{
+    json_object *list = fc_json_get(obj, path);
+    size_t len = list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    char **keys = calloc(len + 1, sizeof *keys);
+    *n = 0;
+    for (size_t i = 0; i < len; i++) {
+        json_object *e = json_object_array_get_idx(list, i);
+        const char *name = fc_json_key_str(e, "name"), *kind = fc_json_key_str(e, "kind");
+        const char *other_ns = fc_json_key_str(e, "namespace");
+        if (!name) continue;
+        char k[700];
+        if (configs) {
+            if (!kind || (strcmp(kind, "ConfigMap") && strcmp(kind, "Secret"))) continue;
+            snprintf(k, sizeof k, "%s/%s/%s", kind, ns ? ns : "", name);
+        } else {
+            snprintf(k, sizeof k, "%s/%s", other_ns && *other_ns ? other_ns : ns ? ns : "", name);
+        }
+        keys[(*n)++] = strdup(k);
+    }
+    return keys;
+}
+
 static void index_put(ksc_index *ix, json_object *obj)
 {
     char key[640];
@@ -126,28 +152,8 @@ static void index_put(ksc_index *ix, json_object *obj)
         snprintf(sk, sizeof sk, "%s/%s/%s", kind, sns && *sns ? sns : ns ? ns : "", name);
         r->source = strdup(sk);
     }
-    json_object *deps = fc_json_get(obj, "spec.dependsOn");
-    size_t nd = deps && json_object_is_type(deps, json_type_array) ? json_object_array_length(deps) : 0;
-    r->deps = calloc(nd + 1, sizeof *r->deps);
-    for (size_t i = 0; i < nd; i++) {
-        json_object *d = json_object_array_get_idx(deps, i);
-        const char *dn = fc_json_key_str(d, "name"), *dns = fc_json_key_str(d, "namespace");
-        if (!dn) continue;
-        char dk[700];
-        snprintf(dk, sizeof dk, "%s/%s", dns && *dns ? dns : ns ? ns : "", dn);
-        r->deps[r->ndeps++] = strdup(dk);
-    }
-    json_object *from = fc_json_get(obj, "spec.postBuild.substituteFrom");
-    size_t nf = from && json_object_is_type(from, json_type_array) ? json_object_array_length(from) : 0;
-    r->configs = calloc(nf + 1, sizeof *r->configs);
-    for (size_t i = 0; i < nf; i++) {
-        json_object *f = json_object_array_get_idx(from, i);
-        const char *fk = fc_json_key_str(f, "kind"), *fn = fc_json_key_str(f, "name");
-        if (!fk || !fn || (strcmp(fk, "ConfigMap") && strcmp(fk, "Secret"))) continue;
-        char ck[700];
-        snprintf(ck, sizeof ck, "%s/%s/%s", fk, ns ? ns : "", fn);
-        r->configs[r->nconfigs++] = strdup(ck);
-    }
+    r->deps = ref_keys(obj, "spec.dependsOn", ns, false, &r->ndeps);
+    r->configs = ref_keys(obj, "spec.postBuild.substituteFrom", ns, true, &r->nconfigs);
     pthread_mutex_lock(&ix->mu);
     index_unlink(ix, key);
     if (r->source) set_add(ix->by_source, r->source, key);
