@@ -80,15 +80,6 @@ static void json_newline(ht_sb *sb, const char *indent, int depth)
     for (int i = 0; i < depth; i++) ht_sb_puts(sb, indent);
 }
 
-static int key_sort(const void *a, const void *b)
-{
-    const ht_mentry *x = *(ht_mentry *const *)a, *y = *(ht_mentry *const *)b;
-    size_t n = x->klen < y->klen ? x->klen : y->klen;
-    int c = memcmp(x->key, y->key, n);
-    if (c) return c;
-    return x->klen < y->klen ? -1 : x->klen > y->klen;
-}
-
 static int json_enc(ht_ctx *cx, ht_val v, ht_sb *sb, const char *indent, bool html, int depth)
 {
     char num[64];
@@ -144,9 +135,9 @@ static int json_enc(ht_ctx *cx, ht_val v, ht_sb *sb, const char *indent, bool ht
         }
         uint32_t n;
         ht_mentry **es = ht_map_sorted(cx, v.v.m, &n);
+        /* a copy: the sorted view is borrowed, valid only until the map changes */
         ht_mentry **copy = ht_cx_alloc(cx, (n + 1) * sizeof *copy);
         if (n) memcpy(copy, es, n * sizeof *copy);
-        (void)key_sort;
         ht_sb_putc(sb, '{');
         for (uint32_t i = 0; i < n; i++) {
             if (i) ht_sb_putc(sb, ',');

@@ -117,11 +117,6 @@ static void item_string(item t, char *out, size_t n)
         snprintf(out, n, "<%.*s>", (int)t.len, t.val);
     } else {
         /* %q, or %.10q... when longer than 10 bytes */
-        ht_sb sb;
-        ht_ctx dummy;
-        memset(&dummy, 0, sizeof dummy);
-        (void)sb;
-        (void)dummy;
         size_t j = 0;
         size_t lim = t.len;
         bool dots = false;
@@ -848,7 +843,6 @@ static ht_node *new_number(parser *p, item t)
 {
     bool ht_parse_int(const char *s, size_t n, int base, int64_t *out);
     bool ht_parse_float(const char *s, size_t n, double *out);
-    int64_t ht_f2i(double f);
     ht_node *n = new_node(p, N_NUMBER, t.pos);
     const char *text = pstr(p, t.val, t.len);
     n->u.num.text = text;
@@ -943,7 +937,6 @@ static ht_node *new_number(parser *p, item t)
     }
     if (!n->u.num.is_int && !n->u.num.is_uint && !n->u.num.is_float)
         perrorf(p, "illegal number syntax: \"%s\"", text);
-    (void)ht_f2i;
     return n;
 }
 
