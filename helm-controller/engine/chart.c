@@ -629,7 +629,7 @@ void ht_chart_free(ht_chart *c)
     free(c);
 }
 
-static const char *json_kind(json_object *v)
+const char *ht_json_kind(json_object *v)
 {
     switch (json_object_get_type(v)) {
     case json_type_null: return "null";
@@ -642,8 +642,7 @@ static const char *json_kind(json_object *v)
     return "value";
 }
 
-/* encoding/json's case-insensitive field lookup (exact match first) */
-static json_object *jfield(json_object *o, const char *name)
+json_object *ht_json_field_ci(json_object *o, const char *name)
 {
     json_object *v = NULL;
     if (json_object_object_get_ex(o, name, &v)) return v;
@@ -667,7 +666,7 @@ static int type_err(const char *what, const char *strct, const char *field, json
 {
     return fc_err_set(FC_EINVAL,
                       "cannot load %s: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go struct field %s.%s of type %s",
-                      what, json_kind(v), strct, field, gotype);
+                      what, ht_json_kind(v), strct, field, gotype);
 }
 
 bool ht_yaml_string_coerce(json_object *v, char **out, bool *is_null)
@@ -699,7 +698,7 @@ bool ht_yaml_string_coerce(json_object *v, char **out, bool *is_null)
 /* string field (numbers and bools become text, null leaves it empty) */
 static int get_str(json_object *o, const char *field, char **out, const char *what, const char *strct)
 {
-    json_object *v = jfield(o, field);
+    json_object *v = ht_json_field_ci(o, field);
     char *s = NULL;
     bool is_null;
     if (!ht_yaml_string_coerce(v, &s, &is_null)) return type_err(what, strct, field, v, "string");
@@ -711,7 +710,7 @@ static int get_str(json_object *o, const char *field, char **out, const char *wh
 
 static int get_strlist(json_object *o, const char *field, char ***out, size_t *n, const char *what, const char *strct)
 {
-    json_object *v = jfield(o, field);
+    json_object *v = ht_json_field_ci(o, field);
     if (!v || json_object_is_type(v, json_type_null)) return 0;
     if (!json_object_is_type(v, json_type_array)) return type_err(what, strct, field, v, "[]string");
     size_t len = json_object_array_length(v);
@@ -764,7 +763,7 @@ static bool alias_ok(const char *s)
 
 static int parse_deps(json_object *o, ht_cmeta *m, const char *what)
 {
-    json_object *v = jfield(o, "dependencies");
+    json_object *v = ht_json_field_ci(o, "dependencies");
     if (!v || json_object_is_type(v, json_type_null)) return 0;
     if (!json_object_is_type(v, json_type_array)) return type_err(what, "Metadata", "dependencies", v, "[]*v2.Dependency");
     size_t n = json_object_array_length(v);
@@ -795,12 +794,12 @@ static int parse_deps(json_object *o, ht_cmeta *m, const char *what)
             (rc = get_str(d, "alias", &dep->alias, what, "Metadata.dependencies")) ||
             (rc = get_strlist(d, "tags", &dep->tags, &dep->ntags, what, "Metadata.dependencies")))
             return rc;
-        json_object *en = jfield(d, "enabled");
+        json_object *en = ht_json_field_ci(d, "enabled");
         if (en && !json_object_is_type(en, json_type_null)) {
             if (!json_object_is_type(en, json_type_boolean)) return type_err(what, "Metadata.dependencies", "enabled", en, "bool");
             dep->enabled = json_object_get_boolean(en);
         }
-        json_object *iv = jfield(d, "import-values");
+        json_object *iv = ht_json_field_ci(d, "import-values");
         if (iv && !json_object_is_type(iv, json_type_null)) {
             if (!json_object_is_type(iv, json_type_array)) return type_err(what, "Metadata.dependencies", "import-values", iv, "[]interface {}");
             dep->import_values = json_object_get(iv);
@@ -817,7 +816,7 @@ static int parse_metadata(const char *data, size_t len, ht_cmeta *m, const char 
     int rc = 0;
     if (!json_object_is_type(o, json_type_object)) {
         rc = fc_err_set(FC_EINVAL, "cannot load %s: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go value of type v2.Metadata",
-                        what, json_kind(o));
+                        what, ht_json_kind(o));
         goto out;
     }
     if ((rc = get_str(o, "name", &m->name, what, "Metadata")) || (rc = get_str(o, "home", &m->home, what, "Metadata")) ||
@@ -833,7 +832,7 @@ static int parse_metadata(const char *data, size_t len, ht_cmeta *m, const char 
         (rc = get_str(o, "kubeVersion", &m->kube_version, what, "Metadata")) ||
         (rc = get_str(o, "type", &m->type, what, "Metadata")))
         goto out;
-    json_object *dep = jfield(o, "deprecated");
+    json_object *dep = ht_json_field_ci(o, "deprecated");
     if (dep && !json_object_is_type(dep, json_type_null)) {
         if (!json_object_is_type(dep, json_type_boolean)) {
             rc = type_err(what, "Metadata", "deprecated", dep, "bool");
@@ -841,7 +840,7 @@ static int parse_metadata(const char *data, size_t len, ht_cmeta *m, const char 
         }
         m->deprecated = json_object_get_boolean(dep);
     }
-    json_object *ann = jfield(o, "annotations");
+    json_object *ann = ht_json_field_ci(o, "annotations");
     if (ann && !json_object_is_type(ann, json_type_null)) {
         if (!json_object_is_type(ann, json_type_object)) {
             rc = type_err(what, "Metadata", "annotations", ann, "map[string]string");
@@ -863,7 +862,7 @@ static int parse_metadata(const char *data, size_t len, ht_cmeta *m, const char 
         json_object_put(m->annotations);
         m->annotations = conv;
     }
-    json_object *mt = jfield(o, "maintainers");
+    json_object *mt = ht_json_field_ci(o, "maintainers");
     if (mt && !json_object_is_type(mt, json_type_null)) {
         if (!json_object_is_type(mt, json_type_array)) {
             rc = type_err(what, "Metadata", "maintainers", mt, "[]*v2.Maintainer");
@@ -1014,7 +1013,7 @@ int ht_values_parse(const char *data, size_t len, json_object **out)
                     return fc_err_wrap("cannot unmarshal yaml document: error converting YAML to JSON");
                 }
                 if (d && !json_object_is_type(d, json_type_object)) {
-                    const char *k = json_kind(d);
+                    const char *k = ht_json_kind(d);
                     json_object_put(d);
                     json_object_put(vals);
                     return fc_err_set(FC_EINVAL,

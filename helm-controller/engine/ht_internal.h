@@ -209,6 +209,12 @@ int ht_json_encode(ht_ctx *cx, ht_val v, ht_sb *out, const char *indent, bool es
 /* a JSON string literal of s as encoding/json writes it (html: <, > and &
  * as \u003c..); funcs_json.c, also used for TOML's quoted keys */
 void ht_json_string(ht_sb *sb, const char *s, size_t n, bool html);
+/* encoding/json's view of a decoded value: its type name in error texts
+ * ("string", "number", ...) and its case-insensitive struct field lookup
+ * (exact match first). Defined in chart.c, used by the chart and manifest
+ * decoders. */
+const char *ht_json_kind(json_object *v);
+json_object *ht_json_field_ci(json_object *o, const char *name);
 /* json.Unmarshal into interface{} with Go's error messages */
 int ht_json_decode(ht_ctx *cx, const char *s, size_t n, ht_val *out);
 /* sigs.k8s.io/yaml.Unmarshal into interface{} (first document) */

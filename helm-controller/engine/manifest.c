@@ -110,27 +110,6 @@ static size_t trim_left_space(const char *s, size_t n)
 
 static bool all_space(const char *s, size_t n) { return trim_left_space(s, n) == n; }
 
-static const char *json_kind(json_object *v)
-{
-    switch (json_object_get_type(v)) {
-    case json_type_null: return "null";
-    case json_type_boolean: return "bool";
-    case json_type_int: case json_type_double: return "number";
-    case json_type_string: return "string";
-    case json_type_array: return "array";
-    case json_type_object: return "object";
-    }
-    return "value";
-}
-
-static json_object *ci_field(json_object *o, const char *name)
-{
-    json_object *v = NULL;
-    if (json_object_object_get_ex(o, name, &v)) return v;
-    json_object_object_foreach(o, k, val) if (strcasecmp(k, name) == 0) return val;
-    return NULL;
-}
-
 /* ------------------------------------------------------ fast head path
  *
  * Helm converts every rendered document to JSON (sigs.k8s.io/yaml) just to
@@ -361,38 +340,38 @@ static int decode_head(ht_ctx *cx, const char *path, const char *text, size_t n,
 #define TERR(field, v, type)                                                                                            \
     do {                                                                                                                \
         rc = ht_errf(cx, "YAML parse error on %s: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go struct field %s of type %s", \
-                     path, json_kind(v), field, type);                                                                  \
+                     path, ht_json_kind(v), field, type);                                                                  \
         goto out;                                                                                                       \
     } while (0)
     if (!json_object_is_type(o, json_type_object)) {
         rc = ht_errf(cx, "YAML parse error on %s: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal %s into Go value of type util.SimpleHead",
-                     path, json_kind(o));
+                     path, ht_json_kind(o));
         goto out;
     }
     char *sv = NULL;
     bool is_null;
-    json_object *av = ci_field(o, "apiVersion");
+    json_object *av = ht_json_field_ci(o, "apiVersion");
     if (!ht_yaml_string_coerce(av, &sv, &is_null)) TERR("SimpleHead.apiVersion", av, "string");
     if (!is_null) {
         free(d->api_version);
         d->api_version = sv;
     }
-    json_object *kv = ci_field(o, "kind");
+    json_object *kv = ht_json_field_ci(o, "kind");
     if (!ht_yaml_string_coerce(kv, &sv, &is_null)) TERR("SimpleHead.kind", kv, "string");
     if (!is_null) {
         free(d->kind);
         d->kind = sv;
     }
-    json_object *md = ci_field(o, "metadata");
+    json_object *md = ht_json_field_ci(o, "metadata");
     if (md && !json_object_is_type(md, json_type_null)) {
         if (!json_object_is_type(md, json_type_object)) TERR("SimpleHead.metadata", md, "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }");
-        json_object *nv = ci_field(md, "name");
+        json_object *nv = ht_json_field_ci(md, "name");
         if (!ht_yaml_string_coerce(nv, &sv, &is_null)) TERR("SimpleHead.metadata.name", nv, "string");
         if (!is_null) {
             free(d->name);
             d->name = sv;
         }
-        json_object *an = ci_field(md, "annotations");
+        json_object *an = ht_json_field_ci(md, "annotations");
         if (an && !json_object_is_type(an, json_type_null)) {
             if (!json_object_is_type(an, json_type_object)) TERR("SimpleHead.metadata.annotations", an, "map[string]string");
             json_object *conv = json_object_new_object();
